@@ -90,7 +90,8 @@ export const ServiceSchema = Type.Object(
     responseTimeoutMs: Type.Integer({ minimum: 10, default: 15000, description: 'Time to the upstream response head, and longest silence while its body streams; past it 504.' }),
     keepAliveTimeoutMs: Type.Integer({ minimum: 100, default: 4000, description: 'Idle time after which a pooled upstream connection is closed.' }),
   },
-  { additionalProperties: false, description: 'A named upstream service: its endpoints and how to reach them.' },
+  // default {} makes TypeBox's Value.Default descend into each entry of the `services` record.
+  { additionalProperties: false, default: {}, description: 'A named upstream service: its endpoints and how to reach them.' },
 );
 
 export const RouteMatchSchema = Type.Object(
@@ -136,6 +137,7 @@ export const GatewayConfigSchema = Type.Object(
     logging: LoggingSchema,
     services: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), ServiceSchema, {
       default: {},
+      additionalProperties: false,
       description: 'Dynamic: upstream services by name.',
     }),
     routes: Type.Array(RouteSchema, { default: [], description: 'Dynamic: routes; the most specific match wins.' }),
