@@ -42,6 +42,22 @@ export const AdminSchema = Type.Object(
   { additionalProperties: false, default: {}, description: 'The admin listener: its own port, never the data plane.' },
 );
 
+const HeaderName = (def: string, description: string) => Type.String({ pattern: '^[A-Za-z0-9-]+$', default: def, description });
+
+export const IdentityHeadersSchema = Type.Object(
+  {
+    subject: HeaderName('X-Auth-Subject', "Header carrying the verified token's subject (`sub`) to the upstream."),
+    clientId: HeaderName('X-Auth-Client-Id', "Header carrying the verified token's client id (`client_id` / `azp`) to the upstream."),
+    scopes: HeaderName('X-Auth-Scopes', "Header carrying the verified token's scopes, space-separated, to the upstream."),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description:
+      'Names of the identity headers the authentication filter sets for the upstream. The gateway removes client-sent headers with these names on every route, so only the filter can set them.',
+  },
+);
+
 export const LimitsSchema = Type.Object(
   {
     maxHeaderBytes: Type.Integer({ minimum: 1024, maximum: 1048576, default: 16384, description: 'Largest request head (request line and headers) in bytes; larger answers 431.' }),
@@ -135,6 +151,7 @@ export const GatewayConfigSchema = Type.Object(
     admin: AdminSchema,
     limits: LimitsSchema,
     logging: LoggingSchema,
+    identityHeaders: IdentityHeadersSchema,
     services: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), ServiceSchema, {
       default: {},
       additionalProperties: false,
@@ -149,3 +166,4 @@ export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 export type ServiceConfig = Static<typeof ServiceSchema>;
 export type RouteConfig = Static<typeof RouteSchema>;
 export type LimitsConfig = Static<typeof LimitsSchema>;
+export type IdentityHeadersConfig = Static<typeof IdentityHeadersSchema>;

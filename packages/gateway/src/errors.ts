@@ -1,0 +1,71 @@
+/**
+ * Every error the gateway answers with, its HTTP status and a message safe to show a client.
+ * Bodies are `{ "error": { "code", "message" } }`; tests assert on the code. Client mistakes are
+ * 4xx, never 5xx, and 5xx messages never carry internals (upstream addresses, stack traces).
+ */
+export const errorCatalog = {
+  GW_ERR_BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
+  GW_ERR_BAD_TARGET: { status: 400, message: 'The request target is not an origin-form path.' },
+  GW_ERR_BAD_PATH: { status: 400, message: 'The request path contains characters or sequences that are not allowed.' },
+  GW_ERR_ENCODED_SEPARATOR: { status: 400, message: 'Encoded slashes, backslashes and control characters are not allowed in the path.' },
+  GW_ERR_PATH_ESCAPES_ROOT: { status: 400, message: 'The path climbs above the root.' },
+  GW_ERR_BAD_FRAMING: { status: 400, message: 'The request body framing (Content-Length / Transfer-Encoding) is ambiguous.' },
+  GW_ERR_DUPLICATE_HOST: { status: 400, message: 'The request carries more than one Host header.' },
+  GW_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No route matches this request.' },
+  GW_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'The route does not accept this method.' },
+  GW_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time.' },
+  GW_ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  GW_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large or too many.' },
+  GW_ERR_INTERNAL: { status: 500, message: 'The gateway failed to handle the request.' },
+  GW_ERR_UPSTREAM: { status: 502, message: 'The upstream service failed to answer.' },
+  GW_ERR_NO_ENDPOINT: { status: 503, message: 'No endpoint of the service is available.' },
+  GW_ERR_UPSTREAM_OVERLOADED: { status: 503, message: 'Too many requests are waiting for the upstream service.' },
+  GW_ERR_DRAINING: { status: 503, message: 'The gateway is shutting down.' },
+  GW_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream service did not answer in time.' },
+  GW_ERR_ADMIN_DISABLED: { status: 503, message: 'The admin API is disabled: no admin token is configured.' },
+  GW_ERR_ADMIN_UNAUTHORIZED: { status: 401, message: 'A valid admin bearer token is required.' },
+  GW_ERR_CONFIG_INVALID: { status: 400, message: 'The configuration is invalid; the last good one keeps serving.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type GatewayErrorCode = keyof typeof errorCatalog;
+
+/**
+ * An error that becomes a response. Filters throw it to refuse a request (`throw new
+ * GatewayError('GW_ERR_…')`); `headers` carries what the status needs (Allow, WWW-Authenticate,
+ * Retry-After). Codes other helpers add to `errorCatalog` work the same way.
+ */
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  readonly status: number;
+  readonly headers: Record<string, string> | undefined;
+  readonly details: unknown;
+
+  constructor(code: GatewayErrorCode, options?: { message?: string; headers?: Record<string, string>; details?: unknown; cause?: unknown }) {
+    super(options?.message ?? errorCatalog[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = errorCatalog[code].status;
+    this.headers = options?.headers;
+    this.details = options?.details;
+  }
+}
+
+/** The JSON body for an error; 5xx always use the catalog message so nothing internal leaks. */
+export function errorBody(err: GatewayError): string {
+  const message = err.status >= 500 ? errorCatalog[err.code].message : err.message;
+  const error: Record<string, unknown> = { code: err.code, message };
+  if (err.details !== undefined && err.status < 500) error.details = err.details;
+  return JSON.stringify({ error });
+}
+
+/** Pre-serialised bodies for errors answered on the hot path with the catalog message. */
+const cachedBodies = new Map<GatewayErrorCode, Buffer>();
+
+export function catalogBody(code: GatewayErrorCode): Buffer {
+  let body = cachedBodies.get(code);
+  if (body === undefined) {
+    body = Buffer.from(JSON.stringify({ error: { code, message: errorCatalog[code].message } }));
+    cachedBodies.set(code, body);
+  }
+  return body;
+}
