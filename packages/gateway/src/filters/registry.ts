@@ -7,6 +7,8 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Filter } from '../pipeline/types.js';
+import { authorizeFilterDefinition } from './authorize/definition.js';
+import { jwtAuthFilterDefinition } from './jwt-auth/definition.js';
 
 /**
  * Long-lived objects shared by filters across routes and across reloads (JWKS caches, cache
@@ -46,6 +48,6 @@ export interface FilterDefinition<C = any> {
   create(config: C, deps: FilterDeps): Filter | Promise<Filter>;
 }
 
-export const filterDefinitions: FilterDefinition[] = [];
+export const filterDefinitions: FilterDefinition[] = [jwtAuthFilterDefinition, authorizeFilterDefinition];
 
 export const filterSchemas: TSchema[] = filterDefinitions.map((d) => d.schema);

@@ -1,0 +1,48 @@
+/**
+ * Finds the bearer token of a request, RFC 6750 style, and only in the `Authorization` header:
+ * - a token in the query string (`access_token`) is refused with 400 `invalid_request` (§3.1:
+ *   "uses more than one method" / unsupported parameter; query tokens leak into logs and caches);
+ * - two Authorization headers are a 400 too. Node keeps only the first one in `req.headers`,
+ *   so the raw header list is inspected;
+ * - the size limit is checked before any parsing;
+ * - the scheme is case-insensitive; the token must be a `b64token`.
+ */
+import type { IncomingMessage } from 'node:http';
+
+export type ExtractedToken =
+  | { readonly kind: 'token'; readonly token: string }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'query' }
+  | { readonly kind: 'too_large' }
+  | { readonly kind: 'malformed' };
+
+const NONE: ExtractedToken = { kind: 'none' };
+const DUPLICATE: ExtractedToken = { kind: 'duplicate' };
+const QUERY: ExtractedToken = { kind: 'query' };
+const TOO_LARGE: ExtractedToken = { kind: 'too_large' };
+const MALFORMED: ExtractedToken = { kind: 'malformed' };
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+export function extractBearerToken(req: IncomingMessage, query: string, maxTokenBytes: number): ExtractedToken {
+  if (query.length > 0 && query.includes('access_token') && new URLSearchParams(query).has('access_token')) return QUERY;
+  const value = req.headers.authorization;
+  if (value === undefined) return NONE;
+  if (countAuthorizationHeaders(req.rawHeaders) > 1) return DUPLICATE;
+  if (value.length > maxTokenBytes) return TOO_LARGE;
+  if (value.length < 6 || value.slice(0, 6).toLowerCase() !== 'bearer') return NONE;
+  if (value.length === 6) return MALFORMED;
+  if (value[6] !== ' ') return NONE;
+  const token = value.slice(7).trim();
+  if (token.length === 0 || !B64TOKEN.test(token)) return MALFORMED;
+  return { kind: 'token', token };
+}
+
+function countAuthorizationHeaders(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name !== undefined && name.length === 13 && name.toLowerCase() === 'authorization') n++;
+  }
+  return n;
+}

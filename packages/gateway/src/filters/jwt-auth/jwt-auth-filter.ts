@@ -1,0 +1,97 @@
+/**
+ * The `jwtAuth` filter: takes the bearer token from the Authorization header, verifies it
+ * (verified-token cache first, then jose against the issuer's cached keys, or introspection for
+ * opaque tokens), sets `ctx.principal` and the identity headers, and refuses with RFC 6750
+ * answers. A refused request never reaches the upstream.
+ */
+import { getAuthMetrics } from '../../auth/metrics.js';
+import { acquireIssuer, acquireTokenCache, resolveAuthConfig, type AuthHooks } from '../../auth/issuer-registry.js';
+import { resolveIdentityHeaders } from '../../auth/identity-headers.js';
+import { createAuthResponder } from '../../auth/responses.js';
+import { AuthFailure, createTokenVerifier } from '../../auth/token-verifier.js';
+import type { Filter } from '../../pipeline/types.js';
+import type { FilterDeps } from '../registry.js';
+import { extractBearerToken } from './extract-token.js';
+import type { JwtAuthConfig } from './schema.js';
+
+export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hooks: AuthHooks = {}): Filter {
+  const auth = resolveAuthConfig(deps.gatewayConfig);
+  const metrics = getAuthMetrics(deps.metrics);
+  const issuers = config.issuers.map((name) => acquireIssuer(name, deps, hooks));
+  const verifier = createTokenVerifier(
+    { issuers, audiences: config.audiences, algorithms: config.algorithms, clockToleranceSeconds: config.clockToleranceSeconds },
+    acquireTokenCache(deps, hooks),
+    metrics,
+    hooks.now,
+  );
+  const responder = createAuthResponder(auth.realm);
+  const names = resolveIdentityHeaders(deps.gatewayConfig);
+  const { maxTokenBytes } = auth;
+  const required = config.required ?? true;
+  const forwardAuthorization = config.forwardAuthorization ?? false;
+  const forwardIdentity = config.forwardIdentity ?? true;
+  const route = deps.routeId;
+  const authenticated = metrics.outcomes.labels(route, 'authenticated', 'ok');
+  const anonymous = metrics.outcomes.labels(route, 'anonymous', 'no_token');
+
+  function refuse(outcome: string, reason: string): void {
+    metrics.outcomes.inc({ route, outcome, reason });
+  }
+
+  return async function jwtAuth(ctx, next) {
+    if (!forwardAuthorization) delete ctx.upstreamHeaders.authorization;
+    const extracted = extractBearerToken(ctx.req, ctx.query, maxTokenBytes);
+    switch (extracted.kind) {
+      case 'none':
+        if (required) {
+          refuse('rejected', 'missing_token');
+          ctx.response = responder.respond('GW_ERR_AUTH_MISSING_TOKEN');
+          return;
+        }
+        anonymous.inc();
+        return next();
+      case 'query':
+        refuse('rejected', 'query_token');
+        ctx.response = responder.respond('GW_ERR_AUTH_INVALID_REQUEST', { error: 'invalid_request', reason: 'query_token' });
+        return;
+      case 'duplicate':
+        refuse('rejected', 'duplicate_authorization');
+        ctx.response = responder.respond('GW_ERR_AUTH_DUPLICATE_AUTHORIZATION', { error: 'invalid_request', reason: 'duplicate_authorization' });
+        return;
+      case 'too_large':
+        refuse('rejected', 'too_large');
+        ctx.response = responder.respond('GW_ERR_AUTH_TOKEN_TOO_LARGE', { error: 'invalid_token', reason: 'too_large' });
+        return;
+      case 'malformed':
+        refuse('rejected', 'malformed');
+        ctx.response = responder.respond('GW_ERR_AUTH_INVALID_TOKEN', { error: 'invalid_token', reason: 'malformed' });
+        return;
+    }
+    let verified;
+    try {
+      verified = await verifier.verify(extracted.token);
+    } catch (err) {
+      if (!(err instanceof AuthFailure)) throw err;
+      if (err.kind === 'unavailable') {
+        refuse('unavailable', err.reason);
+        deps.logger.warn({ route, reason: err.reason }, 'token could not be verified');
+        ctx.response = responder.respond('GW_ERR_AUTH_UNAVAILABLE', { reason: err.reason });
+        return;
+      }
+      refuse('rejected', err.reason);
+      ctx.response = responder.respond('GW_ERR_AUTH_INVALID_TOKEN', { error: 'invalid_token', reason: err.reason });
+      return;
+    }
+    const principal = verified.principal;
+    ctx.principal = principal;
+    if (forwardIdentity) {
+      const h = ctx.upstreamHeaders;
+      h[names.subject] = principal.subject;
+      if (principal.clientId !== undefined) h[names.clientId] = principal.clientId;
+      else delete h[names.clientId];
+      h[names.scopes] = verified.scopeHeader;
+    }
+    authenticated.inc();
+    return next();
+  };
+}
