@@ -98,7 +98,8 @@ test('PKCE: plain and missing challenges are refused, a wrong verifier fails the
   const server = await startTestServer(t);
   const browser = createBrowser();
   const { challenge } = pkcePair();
-  for (const params of [{ code_challenge: challenge, code_challenge_method: 'plain' }, {}]) {
+  const attempts: Record<string, string>[] = [{ code_challenge: challenge, code_challenge_method: 'plain' }, {}];
+  for (const params of attempts) {
     const res = await browser.fetch(authUrl(server.issuer, { scope: 'openid customers:read', ...params }));
     assert.equal(res.status, 303);
     const location = new URL(res.headers.get('location')!);
