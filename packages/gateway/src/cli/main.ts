@@ -44,11 +44,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   }
 }
 
-type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+type Options = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
 
-function parse(args: readonly string[], options: Options, io: CliIo) {
+function parse<O extends Options>(args: readonly string[], options: O, io: CliIo) {
   try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true } as const);
   } catch (error) {
     usageError((error as Error).message, io);
     return undefined;
