@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { test } from 'node:test';
+import { Value } from '@sinclair/typebox/value';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { AuthSchema, validateAuthConfig, type AuthConfig } from '../src/auth/config-schema.js';
+import { parseMaxAge } from '../src/auth/fetch-json.js';
+import { createJwksCache } from '../src/auth/jwks-cache.js';
+import { getAuthMetrics } from '../src/auth/metrics.js';
+import { parseScopes } from '../src/auth/principal.js';
+import { createTokenCache, hashToken, type VerifiedToken } from '../src/auth/token-cache.js';
+import { extractBearerToken } from '../src/filters/jwt-auth/extract-token.js';
+import { jwtAuthFilterDefinition } from '../src/filters/jwt-auth/definition.js';
+import { createClock, createManualTimers, makeKey } from './auth-fixtures.js';
+
+function entry(subject: string): VerifiedToken {
+  return { principal: { subject, clientId: undefined, scopes: new Set(), issuer: 'i', claims: {}, expiresAt: 0 }, alg: 'RS256', audiences: ['a'], scopeHeader: '' };
+}
+
+test('token cache: LRU by count, keyed by sha256, bounded by exp and maxTtl', () => {
+  const clock = createClock(1_000_000);
+  const cache = createTokenCache({ maxEntries: 2, maxTtlMs: 10_000, now: clock.now });
+  assert.equal(hashToken('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+  cache.set('a', entry('a'), clock.now() + 60_000);
+  cache.set('b', entry('b'), clock.now() + 60_000);
+  assert.equal(cache.get('a')?.principal.subject, 'a'); // a is now the most recent
+  cache.set('c', entry('c'), clock.now() + 60_000);
+  assert.equal(cache.get('b'), undefined, 'least recently used evicted');
+  assert.equal(cache.size, 2);
+  cache.set('short', entry('short'), clock.now() + 3_000);
+  clock.advance(3_000);
+  assert.equal(cache.get('short'), undefined, 'never past exp');
+  assert.equal(cache.get('c')?.principal.subject, 'c');
+  clock.advance(7_000);
+  assert.equal(cache.get('c'), undefined, 'never past maxTtl');
+  cache.set('expired', entry('x'), clock.now() - 1);
+  assert.equal(cache.get('expired'), undefined);
+  const off = createTokenCache({ maxEntries: 0, maxTtlMs: 10_000 });
+  off.set('a', entry('a'), Date.now() + 60_000);
+  assert.equal(off.size, 0, 'maxEntries 0 disables the cache');
+});
+
+function req(rawHeaders: string[]): IncomingMessage {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < rawHeaders.length; i += 2) headers[(rawHeaders[i] as string).toLowerCase()] ??= rawHeaders[i + 1] as string;
+  return { headers, rawHeaders } as unknown as IncomingMessage;
+}
+
+test('bearer extraction: scheme, charset, duplicates, size and query', () => {
+  const cases: [string[], string, string, string | undefined][] = [
+    [['Authorization', 'Bearer abc.def-_~+/=='], '', 'token', 'abc.def-_~+/=='],
+    [['authorization', 'BEARER   abc  '], '', 'token', 'abc'],
+    [['Authorization', 'Basic abc'], '', 'none', undefined],
+    [['Authorization', 'Bearerabc'], '', 'none', undefined],
+    [[], '', 'none', undefined],
+    [['Authorization', 'Bearer'], '', 'malformed', undefined],
+    [['Authorization', 'Bearer a=b'], '', 'malformed', undefined],
+    [['Authorization', 'Bearer a', 'AUTHORIZATION', 'Bearer b'], '', 'duplicate', undefined],
+    [['Authorization', `Bearer ${'x'.repeat(100)}`], '', 'too_large', undefined],
+    [[], 'x=1&access_token=abc', 'query', undefined],
+    [['Authorization', 'Bearer abc'], 'access_token=abc', 'query', undefined],
+    [['Authorization', 'Bearer abc'], 'not_access_token_x=1', 'token', 'abc'],
+  ];
+  for (const [raw, query, kind, token] of cases) {
+    const got = extractBearerToken(req(raw), query, 64);
+    assert.equal(got.kind, kind, `${JSON.stringify(raw)} ${query}`);
+    if (token !== undefined) assert.equal(got.kind === 'token' ? got.token : undefined, token);
+  }
+});
+
+test('scopes come from scope (string) or scp (array), exact tokens, no duplicates', () => {
+  assert.deepEqual(parseScopes({ scope: 'a b  a c' }), ['a', 'b', 'c']);
+  assert.deepEqual(parseScopes({ scp: ['x', 1, 'y'] }), ['x', 'y']);
+  assert.deepEqual(parseScopes({}), []);
+});
+
+test('Cache-Control max-age parsing', () => {
+  assert.equal(parseMaxAge('public, max-age=600'), 600);
+  assert.equal(parseMaxAge('s-maxage=5, max-age="30"'), 30);
+  assert.equal(parseMaxAge('no-cache'), undefined);
+  assert.equal(parseMaxAge(null), undefined);
+});
+
+test('auth config: defaults, none refused, HMAC needs a secret, limits enforced', () => {
+  const auth = Value.Default(AuthSchema, { issuers: { local: { issuer: 'http://idp' } } }) as AuthConfig;
+  assert.equal(Value.Check(AuthSchema, auth), true);
+  assert.equal(auth.maxTokenBytes, 8192);
+  assert.equal(auth.realm, 'portero');
+  assert.deepEqual(auth.tokenCache, { maxEntries: 10000, maxTtlSeconds: 300 });
+  const local = auth.issuers.local;
+  assert.deepEqual(local?.algorithms, ['RS256', 'ES256']);
+  assert.equal(local?.clockToleranceSeconds, 30);
+  assert.equal(local?.jwks.unknownKidCooldownSeconds, 30);
+  assert.equal(local?.jwks.fetchTimeoutMs, 3000);
+  assert.deepEqual(validateAuthConfig(auth), []);
+  for (const alg of ['none', 'NONE', 'None']) {
+    assert.equal(Value.Check(AuthSchema, { ...auth, issuers: { local: { ...local, algorithms: [alg] } } }), false);
+  }
+  assert.equal(Value.Check(AuthSchema, { ...auth, maxTokenBytes: 100 }), false);
+  assert.equal(Value.Check(AuthSchema, { ...auth, issuers: { local: { ...local, hmacSecret: 'short' } } }), false);
+  const hs = { ...auth, issuers: { local: { ...local!, algorithms: ['HS256' as const] } } };
+  assert.deepEqual(validateAuthConfig(hs).map((i) => i.path), ['/issuers/local/algorithms']);
+  const noJwks = { ...auth, issuers: { local: { ...local!, discovery: false } } };
+  assert.deepEqual(validateAuthConfig(noJwks).map((i) => i.path), ['/issuers/local/jwksUri']);
+});
+
+test('jwtAuth validate: one jwtAuth per route', () => {
+  const cfg = { issuers: ['local'], audiences: ['a'], required: true, forwardAuthorization: false, forwardIdentity: true };
+  assert.deepEqual(jwtAuthFilterDefinition.validate?.(cfg, [{ jwtAuth: cfg }], 0), []);
+  assert.equal(jwtAuthFilterDefinition.validate?.(cfg, [{ jwtAuth: cfg }, { jwtAuth: cfg }], 1).length, 1);
+});
+
+test('JWKS cache: single flight, keys kept on failure, invalid sets rejected, close stops timers', async () => {
+  const key = await makeKey('ES256', 'k1');
+  const clock = createClock();
+  const timers = createManualTimers();
+  let calls = 0;
+  let answer: () => Response = () => Response.json({ keys: [key.publicJwk] });
+  const metrics = getAuthMetrics(new Registry());
+  const cache = createJwksCache({
+    issuerName: 'unit',
+    resolveJwksUri: async () => 'http://jwks.invalid/keys',
+    options: { fetchTimeoutMs: 1000, refreshIntervalSeconds: 300, minRefreshSeconds: 60, maxRefreshSeconds: 3600, failureRetrySeconds: 15, unknownKidCooldownSeconds: 30, maxResponseBytes: 4096 },
+    logger: pino({ level: 'silent' }),
+    metrics,
+    now: clock.now,
+    timers,
+    fetch: async () => {
+      calls++;
+      return answer();
+    },
+  });
+  const results = await Promise.all([cache.refresh(), cache.refresh(), cache.refresh()]);
+  assert.deepEqual(results, [true, true, true]);
+  assert.equal(calls, 1, 'concurrent refreshes share one fetch');
+  assert.equal(cache.keyCount, 1);
+  assert.deepEqual(timers.pending(), [300_000]);
+  const bad: [string, () => Response][] = [
+    ['empty set', () => Response.json({ keys: [] })],
+    ['symmetric and private keys only', () => Response.json({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }, { ...key.publicJwk, d: 'x' }] })],
+    ['not a set', () => Response.json({ nope: true })],
+    ['too large', () => Response.json({ keys: [key.publicJwk], pad: 'x'.repeat(5000) })],
+    ['500', () => new Response('boom', { status: 500 })],
+    ['not JSON', () => new Response('<html>')],
+  ];
+  for (const [name, make] of bad) {
+    answer = make;
+    assert.equal(await cache.refresh(), false, name);
+    assert.equal(cache.keyCount, 1, `${name}: last known keys kept`);
+    assert.deepEqual(timers.pending(), [15_000], `${name}: retry scheduled`);
+  }
+  const failures = (await metrics.jwksFetches.get()).values.find((v) => v.labels.result === 'failure')?.value;
+  assert.equal(failures, bad.length);
+  cache.close();
+  assert.deepEqual(timers.pending(), []);
+});
