@@ -9,6 +9,7 @@
  * - dynamic (`services`, `routes`): validated whole, compiled and swapped atomically on reload.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { AuthSchema } from '../auth/config-schema.js';
 import { filterSchemas } from '../filters/registry.js';
 
 const Port = (def: number, description: string) =>
@@ -152,6 +153,7 @@ export const GatewayConfigSchema = Type.Object(
     limits: LimitsSchema,
     logging: LoggingSchema,
     identityHeaders: IdentityHeadersSchema,
+    auth: AuthSchema,
     services: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), ServiceSchema, {
       default: {},
       additionalProperties: false,
