@@ -75,8 +75,8 @@ export function createCoalescer(): Coalescer {
       if (fill.waiters >= maxWaiters) return undefined;
       fill.waiters++;
       return new Promise<WaitOutcome>((resolve) => {
+        // Not unref'd: a waiting request is work in progress, and the timer is cleared on settle.
         const timer = setTimeout(() => resolve({ type: 'timeout' }), waitTimeoutMs);
-        timer.unref();
         void fill.result.then((entry) => {
           clearTimeout(timer);
           resolve(entry === undefined ? { type: 'none' } : { type: 'entry', entry });
