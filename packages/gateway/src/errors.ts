@@ -10,6 +10,7 @@ export const errorCatalog = {
   GW_ERR_ENCODED_SEPARATOR: { status: 400, message: 'Encoded slashes, backslashes and control characters are not allowed in the path.' },
   GW_ERR_PATH_ESCAPES_ROOT: { status: 400, message: 'The path climbs above the root.' },
   GW_ERR_BAD_FRAMING: { status: 400, message: 'The request body framing (Content-Length / Transfer-Encoding) is ambiguous.' },
+  GW_ERR_MISSING_HOST: { status: 400, message: 'An HTTP/1.1 request must carry a Host header.' },
   GW_ERR_DUPLICATE_HOST: { status: 400, message: 'The request carries more than one Host header.' },
   GW_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No route matches this request.' },
   GW_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'The route does not accept this method.' },
