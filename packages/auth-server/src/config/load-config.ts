@@ -45,6 +45,8 @@ export function parseConfig(raw: unknown, options: ParseOptions): AuthServerConf
 
   const issuer = r.str(root, 'issuer', '', 'http://127.0.0.1:9000').replace(/\/+$/, '');
   checkUrl(r, issuer, 'issuer', ['http:', 'https:']);
+  // The login pages and oidc-provider's routes are served from the root of the host.
+  if (URL.canParse(issuer) && new URL(issuer).pathname !== '/') r.problems.push('issuer: must not have a path (serve the auth server at the root of its host)');
 
   const resourceServers = r.list(root, 'resourceServers', '').map((item, i) => readResourceServer(r, item, `resourceServers[${i}]`));
   if (resourceServers.length === 0) r.problems.push('resourceServers: at least one API must be declared');

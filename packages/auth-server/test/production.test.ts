@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startAuthServer } from '../src/server.js';
+import { hashPassword } from '../src/passwords/scrypt.js';
+import { generateSigningKey } from '../src/keys/generate-key.js';
+import { AuthError } from '../src/errors.js';
+import type { AuthServerConfig } from '../src/config/types.js';
+import { localConfig, LOCAL_CONFIG_PATH, tempDir } from './helpers.js';
+
+async function refusal(options: Parameters<typeof startAuthServer>[0]): Promise<AuthError> {
+  try {
+    const server = await startAuthServer(options);
+    await server.close();
+  } catch (err) {
+    return err as AuthError;
+  }
+  assert.fail('production start was not refused');
+}
+
+test('production mode names every development default it refuses', async (t) => {
+  const err = await refusal({ config: localConfig({ AUTH_ISSUER: 'http://auth.example.com' }), port: 0, production: true, keysFile: join(tempDir(t), 'missing.json') });
+  assert.equal(err.code, 'AUTH_ERR_PRODUCTION_DEFAULTS');
+  const details = err.details!.join('\n');
+  for (const expected of ['demo-writer: uses the demo client secret', 'demo-reader: uses the demo client secret', 'alice: uses a documented demo password', 'bob: uses a documented demo password', 'cookies.keys is empty', 'signing keys would be generated', 'must use https']) {
+    assert.ok(details.includes(expected), `missing: ${expected}`);
+  }
+  assert.equal(err.details!.length, 7);
+});
+
+test('production mode starts with real secrets, cookie keys, provided keys and an https issuer', async (t) => {
+  const secret = () => randomBytes(32).toString('base64url');
+  const base = localConfig({ AUTH_COOKIE_KEYS: `${secret()},${secret()}`, AUTH_DEMO_WRITER_SECRET: secret(), AUTH_DEMO_READER_SECRET: secret() });
+  const config: AuthServerConfig = { ...base, users: [{ ...base.users[0]!, passwordHash: await hashPassword(secret()) }] };
+  const jwks = JSON.stringify({ keys: [generateSigningKey('RS256').jwk, generateSigningKey('ES256').jwk] });
+  const server = await startAuthServer({ config, port: 0, production: true, jwks, issuer: 'https://auth.example.com' });
+  t.after(() => server.close());
+  const meta = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as { issuer: string };
+  assert.equal(meta.issuer, 'https://auth.example.com');
+
+  // A short secret is refused too, not only the demo ones.
+  const short = { ...config, clients: config.clients.map((c) => (c.clientSecret ? { ...c, clientSecret: 'short' } : c)) };
+  const err = await refusal({ config: short, port: 0, production: true, jwks, issuer: 'https://auth.example.com' });
+  assert.equal(err.code, 'AUTH_ERR_PRODUCTION_DEFAULTS');
+  assert.equal(err.details!.filter((d) => d.includes('shorter than 32')).length, 2);
+});
+
+test('main.ts in production mode with development defaults exits with code 1 and names the problems', async (t) => {
+  const run = promisify(execFile);
+  await assert.rejects(
+    run(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, NODE_ENV: 'production', PORT: '0', AUTH_CONFIG: LOCAL_CONFIG_PATH, AUTH_KEYS_FILE: join(tempDir(t), 'none.json'), AUTH_JWKS: '' },
+    }),
+    (err: { code: number; stdout: string }) => {
+      assert.equal(err.code, 1);
+      const line = JSON.parse(err.stdout.trim().split('\n').pop()!) as { code: string; details: string[] };
+      assert.equal(line.code, 'AUTH_ERR_PRODUCTION_DEFAULTS');
+      assert.ok(line.details.some((d) => d.includes('demo client secret')));
+      return true;
+    },
+  );
+});
+
+test('main.ts logs one listening line with the real port and stops on SIGTERM', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: '0', AUTH_CONFIG: LOCAL_CONFIG_PATH, AUTH_KEYS_FILE: join(tempDir(t), 'keys.json'), NODE_ENV: 'test', AUTH_MODE: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  const listening = await new Promise<{ url: string; issuer: string }>((resolvePromise, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      for (const line of out.split('\n')) {
+        if (line.includes('"msg":"listening"')) resolvePromise(JSON.parse(line) as { url: string; issuer: string });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+  assert.match(listening.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal(listening.issuer, listening.url);
+  const meta = (await (await fetch(`${listening.url}/.well-known/openid-configuration`)).json()) as { issuer: string };
+  assert.equal(meta.issuer, listening.url);
+  const exited = new Promise<number | null>((resolvePromise) => child.once('exit', resolvePromise));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
