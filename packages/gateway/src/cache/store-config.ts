@@ -35,7 +35,9 @@ export const RedisCacheStoreSchema = Type.Object(
 );
 
 export const CacheStoreConfigSchema = Type.Union([MemoryCacheStoreSchema, RedisCacheStoreSchema], {
-  default: { type: 'memory', maxBytes: 67108864, maxEntryBytes: 1048576 },
+  // Only the discriminant: TypeBox merges an object default into a given value, and the
+  // memory fields would otherwise leak into a redis config.
+  default: { type: 'memory' },
   description: 'Where cached responses live. Defaults to the embedded memory LRU.',
 });
 

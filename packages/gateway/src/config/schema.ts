@@ -10,6 +10,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AuthSchema } from '../auth/config-schema.js';
+import { CacheStoreConfigSchema } from '../cache/store-config.js';
 import { filterSchemas } from '../filters/registry.js';
 
 const Port = (def: number, description: string) =>
@@ -146,6 +147,11 @@ export const RouteSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const StoresSchema = Type.Object(
+  { cache: CacheStoreConfigSchema },
+  { additionalProperties: false, default: {}, description: 'Stores holding shared state. Static: read at start.' },
+);
+
 export const GatewayConfigSchema = Type.Object(
   {
     listener: ListenerSchema,
@@ -154,6 +160,7 @@ export const GatewayConfigSchema = Type.Object(
     logging: LoggingSchema,
     identityHeaders: IdentityHeadersSchema,
     auth: AuthSchema,
+    stores: StoresSchema,
     services: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), ServiceSchema, {
       default: {},
       additionalProperties: false,
@@ -169,3 +176,4 @@ export type ServiceConfig = Static<typeof ServiceSchema>;
 export type RouteConfig = Static<typeof RouteSchema>;
 export type LimitsConfig = Static<typeof LimitsSchema>;
 export type IdentityHeadersConfig = Static<typeof IdentityHeadersSchema>;
+export type StoresConfig = Static<typeof StoresSchema>;

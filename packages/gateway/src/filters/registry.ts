@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Filter } from '../pipeline/types.js';
 import { authorizeFilterDefinition } from './authorize/definition.js';
+import { cacheFilterDefinition } from './cache/definition.js';
 import { jwtAuthFilterDefinition } from './jwt-auth/definition.js';
 
 /**
@@ -48,6 +49,6 @@ export interface FilterDefinition<C = any> {
   create(config: C, deps: FilterDeps): Filter | Promise<Filter>;
 }
 
-export const filterDefinitions: FilterDefinition[] = [jwtAuthFilterDefinition, authorizeFilterDefinition];
+export const filterDefinitions: FilterDefinition[] = [jwtAuthFilterDefinition, authorizeFilterDefinition, cacheFilterDefinition];
 
 export const filterSchemas: TSchema[] = filterDefinitions.map((d) => d.schema);
