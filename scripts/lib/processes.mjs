@@ -18,19 +18,19 @@ const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
  */
 
 /** Spawns one process; the result tracks its exit and its last output lines. */
-export function startProcess(spec, { width = spec.name.length, colorIndex = 0, quiet = false } = {}) {
+export function startProcess(spec, { width = spec.name.length, colorIndex = 0, quiet = false, stdout = 'pipe' } = {}) {
   // A process group of its own: Ctrl-C in the terminal reaches only the supervisor, which then
   // stops the children in order (the gateway drains before the services behind it go away).
   const child = spawn(spec.command[0], spec.command.slice(1), {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
     detached: true,
   });
   const tail = [];
   const label = spec.name.padEnd(width);
   const prefix = useColor ? `\x1b[${COLORS[colorIndex % COLORS.length]}m${label}\x1b[0m | ` : `${label} | `;
-  for (const stream of [child.stdout, child.stderr]) {
+  for (const stream of [child.stdout, child.stderr].filter((s) => s !== null)) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
       tail.push(line);
       if (tail.length > 40) tail.shift();

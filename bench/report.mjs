@@ -1,0 +1,33 @@
+// Renders benchmark results as markdown tables: one row per run, then Portero's ratios to each baseline.
+
+const fmt = (value, digits = 0) => (value === undefined || Number.isNaN(value) ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+
+export function renderRuns(runs) {
+  const lines = [
+    '| Scenario | Target | Conns | Req/s | p50 ms | p99 ms | Errors | Proxy CPU µs/req | Req/s vs direct |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const run of runs) {
+    const direct = runs.find((r) => r.scenario === run.scenario && r.target === 'direct' && r.connections === run.connections);
+    const ratio = direct && run.target !== 'direct' ? `${fmt(run.rps / direct.rps, 2)}×` : '–';
+    lines.push(
+      `| ${run.scenario} | ${run.target} | ${run.connections} | ${fmt(run.rps)} | ${fmt(run.p50, 1)} | ${fmt(run.p99, 1)} | ${run.errors} | ${fmt(run.cpuMicrosPerRequest, 1)} | ${ratio} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Portero relative to every other target measured in the same run: >1 means Portero is higher. */
+export function renderRatios(runs, subject = 'portero') {
+  const lines = [
+    `| Scenario | Conns | ${subject} vs | Req/s ratio | p99 ratio | CPU/req ratio |`,
+    '| --- | ---: | --- | ---: | ---: | ---: |',
+  ];
+  for (const run of runs.filter((r) => r.target === subject)) {
+    for (const other of runs.filter((r) => r.scenario === run.scenario && r.connections === run.connections && r.target !== subject)) {
+      const cpu = run.cpuMicrosPerRequest !== undefined && other.cpuMicrosPerRequest !== undefined ? fmt(run.cpuMicrosPerRequest / other.cpuMicrosPerRequest, 2) : '–';
+      lines.push(`| ${run.scenario} | ${run.connections} | ${other.target} | ${fmt(run.rps / other.rps, 2)} | ${fmt(run.p99 / other.p99, 2)} | ${cpu} |`);
+    }
+  }
+  return lines.length > 2 ? lines.join('\n') : '';
+}

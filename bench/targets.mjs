@@ -1,0 +1,76 @@
+// What the benchmark measures: the targets (direct, Portero, competitor proxies, nginx) and the
+// scenarios (requests). Each target starts a process pinned to the proxy core and says where to
+// send requests; every proxy routes /api/* to the upstream's /* so they all do the same work.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Scenarios are a list so later work can add runs (auth on, cache hits): each names the request
+ * path and, for Portero, the config file to start it with. `targets` limits a scenario to some
+ * targets (all when omitted).
+ */
+export const scenarios = [
+  {
+    name: 'GET one customer (~400 B JSON)',
+    path: '/api/customers/7f1c2a9e-5b3d-4c8e-9a61-2d4f8b0c3e57',
+    porteroConfig: 'bench/portero.yaml',
+  },
+];
+
+/**
+ * Installed for the benchmark only, into bench/.competitors (gitignored). Versions that run on
+ * Node 20: fast-gateway 5 needs restana 6, which requires Node 24, hence 3.4.7.
+ */
+export const COMPETITOR_PACKAGES = ['fast-gateway@3.4.7', '@fastify/http-proxy@11.6.3', 'fastify@5.6.1', 'http-proxy@1.18.1'];
+
+const competitor = (name, script, packages) => ({
+  name,
+  kind: 'competitor',
+  packages,
+  command: (ctx) => ctx.pinned('proxy', [process.execPath, script]),
+  env: (ctx) => ({ PORT: String(ctx.port), UPSTREAM: ctx.upstreamUrl }),
+});
+
+export const targets = [
+  { name: 'direct', kind: 'baseline', note: 'no proxy: the load generator talks to the upstream' },
+  {
+    name: 'portero',
+    kind: 'subject',
+    requires: 'packages/gateway/dist/main.js',
+    command: (ctx) => ctx.pinned('proxy', [process.execPath, 'packages/gateway/dist/main.js', '--config', ctx.scenario.porteroConfig]),
+    env: (ctx) => ({ BENCH_PORT: String(ctx.port), BENCH_ADMIN_PORT: String(ctx.adminPort), BENCH_UPSTREAM: ctx.upstreamUrl }),
+    readyUrl: (ctx) => `http://127.0.0.1:${ctx.adminPort}/health/ready`,
+  },
+  competitor('fast-gateway', 'bench/targets/fast-gateway.mjs', ['fast-gateway']),
+  competitor('fastify-http-proxy', 'bench/targets/fastify-http-proxy.mjs', ['fastify', '@fastify/http-proxy']),
+  competitor('http-proxy', 'bench/targets/http-proxy.mjs', ['http-proxy']),
+  {
+    name: 'nginx',
+    kind: 'competitor',
+    available: () => (hasBinary('nginx') ? undefined : 'nginx is not installed (it is never installed by this script)'),
+    command: (ctx) => {
+      const dir = mkdtempSync(join(tmpdir(), 'portero-bench-nginx-'));
+      const conf = readFileSync('bench/targets/nginx.conf.template', 'utf8')
+        .replaceAll('{{dir}}', dir)
+        .replaceAll('{{port}}', String(ctx.port))
+        .replaceAll('{{upstream}}', new URL(ctx.upstreamUrl).host);
+      writeFileSync(join(dir, 'nginx.conf'), conf);
+      return ctx.pinned('proxy', ['nginx', '-p', dir, '-c', join(dir, 'nginx.conf')]);
+    },
+  },
+];
+
+export function hasBinary(name) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function competitorInstalled(pkg) {
+  return existsSync(join('bench/.competitors/node_modules', pkg, 'package.json'));
+}

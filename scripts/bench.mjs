@@ -1,0 +1,167 @@
+// `npm run bench`: the same request, in one run, direct to a tiny upstream, through Portero
+// (built dist, routing + metrics + access log on) and through other proxies, at several
+// connection counts. Prints requests/s, p50/p99 latency, errors, the proxy's CPU time per request
+// and the ratios between them as markdown.
+//
+// Fairness on a two-core machine: the proxy under test runs alone on core 0 (BENCH_PROXY_CPU);
+// the upstream and the load generator (autocannon, in this process) share core 1
+// (BENCH_LOAD_CPU). The proxy therefore never competes with the load for CPU, and every proxy
+// gets the same core. "direct" has no proxy: its numbers are the ceiling of the load side.
+//
+// Options: --only portero,direct   --json (also write bench/results/<time>.json)
+// Environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (2), BENCH_CONNECTIONS ("50,500").
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { cpuSeconds } from '../bench/cpu.mjs';
+import { renderRatios, renderRuns } from '../bench/report.mjs';
+import { COMPETITOR_PACKAGES, competitorInstalled, hasBinary, scenarios, targets } from '../bench/targets.mjs';
+import { killNow, startProcess, stopProcess, waitReady } from './lib/processes.mjs';
+
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
+
+const { values: args } = parseArgs({ options: { only: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+if (args.help) {
+  console.log('usage: npm run bench -- [--only portero,direct,...] [--json]\ntargets: ' + targets.map((t) => t.name).join(', '));
+  process.exit(0);
+}
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 2);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '50,500').split(',').map(Number);
+const PROXY_CPU = process.env.BENCH_PROXY_CPU ?? '0';
+const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '1';
+const canPin = hasBinary('taskset') && cpus().length >= 2;
+
+const only = args.only?.split(',').map((s) => s.trim());
+const unknown = only?.filter((name) => !targets.some((t) => t.name === name)) ?? [];
+if (unknown.length > 0) {
+  console.error(`unknown target(s): ${unknown.join(', ')}; known: ${targets.map((t) => t.name).join(', ')}`);
+  process.exit(2);
+}
+const selected = targets.filter((t) => only === undefined || only.includes(t.name));
+
+// The load generator (this process, all its threads) and the upstream share the load core.
+if (canPin) execFileSync('taskset', ['-a', '-cp', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+const pinned = (role, command) => (canPin ? ['taskset', '-c', role === 'proxy' ? PROXY_CPU : LOAD_CPU, ...command] : command);
+
+const notes = [];
+const running = [];
+process.on('exit', () => killNow(running));
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+
+ensureCompetitors(selected);
+const upstreamPort = await freePort();
+const upstream = startProcess({ name: 'upstream', command: pinned('load', [process.execPath, 'bench/targets/upstream.mjs']), env: { PORT: String(upstreamPort) }, readyUrl: `http://127.0.0.1:${upstreamPort}/health` }, { quiet: true });
+running.push(upstream);
+await waitReady(upstream, 10_000);
+const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+
+const runs = [];
+for (const scenario of scenarios) {
+  for (const target of selected.filter((t) => scenario.targets === undefined || scenario.targets.includes(t.name))) {
+    const skip = target.available?.() ?? (target.requires !== undefined && !existsSync(target.requires) ? `${target.requires} is missing: run \`npm run build\` first` : undefined);
+    if (skip !== undefined) {
+      notes.push(`skipped ${target.name}: ${skip}`);
+      console.error(`skipped ${target.name}: ${skip}`);
+      continue;
+    }
+    const measured = await measureTarget(scenario, target);
+    runs.push(...measured);
+  }
+}
+await stopProcess(upstream, 5000);
+
+const environment = {
+  node: process.version,
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  pinning: canPin ? `proxy on core ${PROXY_CPU}; upstream + load generator on core ${LOAD_CPU}` : 'none (taskset missing or one core)',
+  durationSeconds: DURATION_S,
+  warmupSeconds: WARMUP_S,
+};
+console.log(`\n## Portero benchmark\n\n${Object.entries(environment).map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n`);
+console.log(renderRuns(runs));
+const ratios = renderRatios(runs);
+if (ratios !== '') console.log(`\nRatios (Portero / other; req/s > 1 is better, p99 and CPU < 1 are better):\n\n${ratios}`);
+if (notes.length > 0) console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
+if (args.json) {
+  mkdirSync('bench/results', { recursive: true });
+  const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify({ environment, runs, notes }, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
+}
+
+/** Starts the target (unless direct), then warms up and measures each connection count. */
+async function measureTarget(scenario, target) {
+  let url = `${upstreamUrl}${scenario.path.replace(/^\/api/, '')}`;
+  let proc;
+  if (target.command !== undefined) {
+    const ctx = { scenario, upstreamUrl, port: await freePort(), adminPort: await freePort(), pinned };
+    proc = startProcess(
+      // stdout (the access log, for Portero) goes nowhere; stderr is kept for failure reports.
+      { name: target.name, command: target.command(ctx), env: target.env?.(ctx), readyUrl: target.readyUrl?.(ctx) ?? `http://127.0.0.1:${ctx.port}${scenario.path}` },
+      { quiet: true, stdout: 'ignore' },
+    );
+    running.push(proc);
+    try {
+      await waitReady(proc, 15_000);
+    } catch (error) {
+      console.error(`${target.name} did not start: ${error.message}\n${proc.tail.join('\n')}`);
+      notes.push(`failed ${target.name}: ${error.message}`);
+      await stopProcess(proc, 3000);
+      return [];
+    }
+    url = `http://127.0.0.1:${ctx.port}${scenario.path}`;
+  }
+  const results = [];
+  for (const connections of CONNECTIONS) {
+    console.error(`${scenario.name} | ${target.name} | ${connections} connections: warm-up ${WARMUP_S}s, measure ${DURATION_S}s`);
+    await autocannon({ url, connections, duration: WARMUP_S });
+    const cpuBefore = cpuSeconds(proc?.child.pid);
+    const result = await autocannon({ url, connections, duration: DURATION_S });
+    const cpuAfter = cpuSeconds(proc?.child.pid);
+    const total = result.requests.total;
+    results.push({
+      scenario: scenario.name,
+      target: target.name,
+      connections,
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.non2xx + result.errors + result.timeouts,
+      requests: total,
+      cpuMicrosPerRequest: cpuBefore !== undefined && cpuAfter !== undefined && total > 0 ? ((cpuAfter - cpuBefore) * 1e6) / total : undefined,
+    });
+  }
+  if (proc !== undefined) {
+    await stopProcess(proc, 5000);
+    running.splice(running.indexOf(proc), 1);
+  }
+  return results;
+}
+
+/** Installs the competitor proxies once, into bench/.competitors (gitignored), never into the project. */
+function ensureCompetitors(list) {
+  const needed = list.filter((t) => t.packages !== undefined);
+  if (needed.every((t) => t.packages.every(competitorInstalled))) return;
+  mkdirSync('bench/.competitors', { recursive: true });
+  if (!existsSync('bench/.competitors/package.json')) writeFileSync('bench/.competitors/package.json', '{ "name": "portero-bench-competitors", "private": true }\n');
+  console.error(`installing ${COMPETITOR_PACKAGES.join(' ')} into bench/.competitors (benchmark only)`);
+  // All at once: --no-save installs replace the previous tree, so a partial install would drop the rest.
+  execFileSync('npm', ['install', '--prefix', 'bench/.competitors', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', ...COMPETITOR_PACKAGES], { stdio: 'inherit' });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
