@@ -1,0 +1,50 @@
+import pino from 'pino';
+import { ConfigError, loadConfig } from './config.js';
+import { startService } from './lifecycle.js';
+
+/**
+ * Process entry point: configuration from the environment, JSON logs on stdout, migrations,
+ * listen, and a graceful stop on SIGTERM/SIGINT bounded by SHUTDOWN_TIMEOUT_MS.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    pino().fatal({ err: { message: error.message } }, 'invalid configuration');
+    process.exitCode = 1;
+    return;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: 'customer-service', pid: process.pid } });
+  let service;
+  try {
+    service = await startService(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'start failed');
+    process.exitCode = 1;
+    return;
+  }
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A stuck request or database must not keep the process alive forever; unref() keeps this
+    // timer from delaying a clean exit.
+    setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    service.shutdown(signal).then(
+      () => {
+        process.exitCode = 0;
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+await main();
