@@ -2,48 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createBrowser, form, pkcePair, startTestServer } from './helpers.js';
-
-const REDIRECT_URI = 'http://127.0.0.1:8080/callback';
-type Browser = ReturnType<typeof createBrowser>;
-
-function authUrl(issuer: string, params: Record<string, string>): string {
-  return `${issuer}/auth?${new URLSearchParams({ client_id: 'demo-web', response_type: 'code', redirect_uri: REDIRECT_URI, state: 'state-1', ...params })}`;
-}
-
-/** Follows redirects on the issuer until one leaves it (or a page is rendered). */
-async function follow(browser: Browser, issuer: string, res: Response): Promise<{ res: Response; url: string }> {
-  let url = '';
-  while (res.status === 303 || res.status === 302) {
-    url = new URL(res.headers.get('location')!, issuer).href;
-    if (!url.startsWith(issuer)) return { res, url };
-    res = await browser.fetch(url);
-  }
-  return { res, url };
-}
-
-/** Drives login and consent pages like a person; returns the final redirect to the client. */
-async function signIn(browser: Browser, issuer: string, params: Record<string, string>, username: string, password: string): Promise<URL> {
-  const login = await follow(browser, issuer, await browser.fetch(authUrl(issuer, params)));
-  assert.equal(login.res.status, 200);
-  const loginHtml = await login.res.text();
-  assert.match(loginHtml, /name="password"/);
-  const loginAction = /action="(\/interaction\/[^"]+\/login)"/.exec(loginHtml)![1]!;
-  const consent = await follow(browser, issuer, await browser.fetch(`${issuer}${loginAction}`, form({ username, password })));
-  assert.equal(consent.res.status, 200);
-  const consentHtml = await consent.res.text();
-  const confirmAction = /action="(\/interaction\/[^"]+\/confirm)"/.exec(consentHtml)![1]!;
-  const done = await follow(browser, issuer, await browser.fetch(`${issuer}${confirmAction}`, form({})));
-  return new URL(done.url);
-}
-
-async function token(issuer: string, body: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: 'demo-web', ...body }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+import { REDIRECT_URI, authUrl, follow, signIn, token } from './flow-helpers.js';
 
 test('authorization code + PKCE: login, consent, code exchange, roles claim, refresh', async (t) => {
   const server = await startTestServer(t);
