@@ -23,8 +23,18 @@ export const errorCatalog = {
   GW_ERR_UPSTREAM_OVERLOADED: { status: 503, message: 'Too many requests are waiting for the upstream service.' },
   GW_ERR_DRAINING: { status: 503, message: 'The gateway is shutting down.' },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream service did not answer in time.' },
+  GW_ERR_CACHE_ONLY_IF_CACHED: { status: 504, message: 'The request asked for a cached response only (only-if-cached) and none is stored.' },
+  GW_ERR_CACHE_STORE_UNAVAILABLE: { status: 503, message: 'The cache store is unavailable.' },
   GW_ERR_ADMIN_DISABLED: { status: 503, message: 'The admin API is disabled: no admin token is configured.' },
   GW_ERR_ADMIN_UNAUTHORIZED: { status: 401, message: 'A valid admin bearer token is required.' },
+  GW_ERR_AUTH_MISSING_TOKEN: { status: 401, message: 'A bearer token is required.' },
+  GW_ERR_AUTH_INVALID_TOKEN: { status: 401, message: 'The access token is invalid.' },
+  GW_ERR_AUTH_TOKEN_TOO_LARGE: { status: 401, message: 'The access token is too large.' },
+  GW_ERR_AUTH_INVALID_REQUEST: { status: 400, message: 'Access tokens are only accepted in the Authorization header.' },
+  GW_ERR_AUTH_DUPLICATE_AUTHORIZATION: { status: 400, message: 'The request carries more than one Authorization header.' },
+  GW_ERR_AUTH_INSUFFICIENT_SCOPE: { status: 403, message: 'The access token lacks a required scope.' },
+  GW_ERR_AUTH_FORBIDDEN: { status: 403, message: 'The access token does not satisfy the access rules of this route.' },
+  GW_ERR_AUTH_UNAVAILABLE: { status: 503, message: 'Tokens cannot be verified right now.' },
   GW_ERR_CONFIG_INVALID: { status: 400, message: 'The configuration is invalid; the last good one keeps serving.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

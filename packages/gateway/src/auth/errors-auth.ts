@@ -1,17 +1,22 @@
 /**
- * Error codes answered by the authentication and authorization filters. They follow the package's
- * `{ error: { code, message, details? } }` body shape; `reason` in `details` says which check
+ * The error codes the authentication and authorization filters answer with. They live in the
+ * package's `errors.ts` catalog like every other code; this is the auth subset, so the filters'
+ * responder only accepts codes that are theirs. `details.reason` in a body says which check
  * failed (the same value as the `reason` label of `portero_auth_outcomes_total`).
  */
-export const authErrors = {
-  GW_ERR_AUTH_MISSING_TOKEN: { status: 401, message: 'A bearer token is required.' },
-  GW_ERR_AUTH_INVALID_TOKEN: { status: 401, message: 'The access token is invalid.' },
-  GW_ERR_AUTH_TOKEN_TOO_LARGE: { status: 401, message: 'The access token is too large.' },
-  GW_ERR_AUTH_INVALID_REQUEST: { status: 400, message: 'Access tokens are only accepted in the Authorization header.' },
-  GW_ERR_AUTH_DUPLICATE_AUTHORIZATION: { status: 400, message: 'The request carries more than one Authorization header.' },
-  GW_ERR_AUTH_INSUFFICIENT_SCOPE: { status: 403, message: 'The access token lacks a required scope.' },
-  GW_ERR_AUTH_FORBIDDEN: { status: 403, message: 'The access token does not satisfy the access rules of this route.' },
-  GW_ERR_AUTH_UNAVAILABLE: { status: 503, message: 'Tokens cannot be verified right now.' },
-} as const;
+import { errorCatalog } from '../errors.js';
 
-export type AuthErrorCode = keyof typeof authErrors;
+export const AUTH_ERROR_CODES = [
+  'GW_ERR_AUTH_MISSING_TOKEN',
+  'GW_ERR_AUTH_INVALID_TOKEN',
+  'GW_ERR_AUTH_TOKEN_TOO_LARGE',
+  'GW_ERR_AUTH_INVALID_REQUEST',
+  'GW_ERR_AUTH_DUPLICATE_AUTHORIZATION',
+  'GW_ERR_AUTH_INSUFFICIENT_SCOPE',
+  'GW_ERR_AUTH_FORBIDDEN',
+  'GW_ERR_AUTH_UNAVAILABLE',
+] as const satisfies readonly (keyof typeof errorCatalog)[];
+
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
+
+export const authErrors: Readonly<Record<AuthErrorCode, { readonly status: number; readonly message: string }>> = errorCatalog;
