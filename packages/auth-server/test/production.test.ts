@@ -9,6 +9,7 @@ import { hashPassword } from '../src/passwords/scrypt.js';
 import { generateSigningKey } from '../src/keys/generate-key.js';
 import { AuthError } from '../src/errors.js';
 import type { AuthServerConfig } from '../src/config/types.js';
+import { rotateKeys } from '../src/keys/rotate.js';
 import { localConfig, LOCAL_CONFIG_PATH, tempDir } from './helpers.js';
 
 async function refusal(options: Parameters<typeof startAuthServer>[0]): Promise<AuthError> {
@@ -64,27 +65,44 @@ test('main.ts in production mode with development defaults exits with code 1 and
   );
 });
 
-test('main.ts logs one listening line with the real port and stops on SIGTERM', async (t) => {
+test('main.ts logs one listening line with the real port, reloads keys on SIGHUP and stops on SIGTERM', async (t) => {
   const { spawn } = await import('node:child_process');
+  const keysFile = join(tempDir(t), 'keys.json');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', AUTH_CONFIG: LOCAL_CONFIG_PATH, AUTH_KEYS_FILE: join(tempDir(t), 'keys.json'), NODE_ENV: 'test', AUTH_MODE: '' },
+    env: { ...process.env, PORT: '0', AUTH_CONFIG: LOCAL_CONFIG_PATH, AUTH_KEYS_FILE: keysFile, NODE_ENV: 'test', AUTH_MODE: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.after(() => child.kill('SIGKILL'));
   let out = '';
-  const listening = await new Promise<{ url: string; issuer: string }>((resolvePromise, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      for (const line of out.split('\n')) {
-        if (line.includes('"msg":"listening"')) resolvePromise(JSON.parse(line) as { url: string; issuer: string });
+  const waitFor = (msg: string) => new Promise<Record<string, unknown>>((resolvePromise, reject) => {
+    const check = () => {
+      const line = out.split('\n').find((l) => l.includes(`"msg":"${msg}"`));
+      if (line) {
+        child.stdout.off('data', onData);
+        resolvePromise(JSON.parse(line) as Record<string, unknown>);
       }
-    });
+    };
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      check();
+    };
+    child.stdout.on('data', onData);
     child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    check();
   });
+  const listening = (await waitFor('listening')) as { url: string; issuer: string };
+  assert.equal(out.split('\n').filter((l) => l.includes('"msg":"listening"')).length, 1);
   assert.match(listening.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(listening.issuer, listening.url);
   const meta = (await (await fetch(`${listening.url}/.well-known/openid-configuration`)).json()) as { issuer: string };
   assert.equal(meta.issuer, listening.url);
+
+  rotateKeys({ config: localConfig(), file: keysFile, alg: 'RS256', action: 'stage', now: Date.now() });
+  child.kill('SIGHUP');
+  assert.equal((await waitFor('keys_refreshed')).changed, true);
+  const jwks = (await (await fetch(`${listening.url}/jwks`)).json()) as { keys: unknown[] };
+  assert.equal(jwks.keys.length, 3);
+
   const exited = new Promise<number | null>((resolvePromise) => child.once('exit', resolvePromise));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
