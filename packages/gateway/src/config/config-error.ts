@@ -31,7 +31,9 @@ export type ConfigErrorCode =
   | 'CONFIG_LIMITS'
   | 'CONFIG_FILTER_SHAPE'
   | 'CONFIG_UNKNOWN_FILTER'
-  | 'CONFIG_FILTER';
+  | 'CONFIG_FILTER'
+  | 'CONFIG_SECTION'
+  | 'CONFIG_UNKNOWN_ISSUER';
 
 export type ConfigResult<T> = { ok: true; config: T } | { ok: false; errors: ConfigError[] };
 

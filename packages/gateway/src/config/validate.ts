@@ -3,6 +3,7 @@ import type { ConfigError, ConfigResult } from './config-error.js';
 import { checkRouteFilters } from './filter-checks.js';
 import { GatewayConfigSchema, type GatewayConfig } from './schema.js';
 import { schemaErrors } from './schema-errors.js';
+import { checkSections } from './section-checks.js';
 import { checkSemantics } from './semantic-checks.js';
 
 // Filter entries are checked one by one against the registry (filter-checks.ts), which names the
@@ -26,6 +27,6 @@ export function validateConfig(input: unknown): ConfigResult<GatewayConfig> {
       }
     });
   }
-  errors.push(...checkSemantics(config));
+  errors.push(...checkSemantics(config), ...checkSections(config));
   return errors.length === 0 ? { ok: true, config: config as GatewayConfig } : { ok: false, errors };
 }
