@@ -6,7 +6,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Filter } from '../pipeline/types.js';
+import type { Filter, GatewayContext } from '../pipeline/types.js';
 import { authorizeFilterDefinition } from './authorize/definition.js';
 import { cacheFilterDefinition } from './cache/definition.js';
 import { jwtAuthFilterDefinition } from './jwt-auth/definition.js';
@@ -28,6 +28,12 @@ export interface FilterDeps {
   readonly resources: SharedResources;
   /** The whole (validated, defaulted) gateway config, for static sections such as `stores`. */
   readonly gatewayConfig: unknown;
+  /**
+   * Sends a context through the route's terminal (the proxy) only, leaving the answer in its
+   * `response`. For work a filter does after its own request has been answered, such as the
+   * cache's stale-while-revalidate refresh; the context must be a detached copy.
+   */
+  readonly fetchUpstream?: (ctx: GatewayContext) => Promise<void>;
 }
 
 /** A problem found in one filter entry; `path` is relative to the entry's own config object. */

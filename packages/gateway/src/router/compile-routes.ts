@@ -56,6 +56,7 @@ async function compileFilters(route: RouteConfig, index: number, config: Gateway
           metrics: deps.metrics.registry,
           resources: deps.resources,
           gatewayConfig: config,
+          fetchUpstream: (ctx) => deps.terminal(ctx, noNext),
         }),
       );
     } catch (err) {

@@ -4,7 +4,6 @@
  * precedes access control), and statuses that are never cacheable are refused.
  */
 import type { FilterConfigIssue, FilterDefinition } from '../registry.js';
-import type { GatewayContext } from '../../pipeline/types.js';
 import { CACHE_RUNTIME_RESOURCE, createCacheRuntimeFromConfig } from '../../cache/create-store.js';
 import { createCacheMetrics } from '../../cache/metrics.js';
 import { isForbiddenStatus } from '../../cache/policy.js';
@@ -34,8 +33,6 @@ export const cacheFilterDefinition: FilterDefinition<CacheFilterConfig> = {
     const runtime = deps.resources.acquire(CACHE_RUNTIME_RESOURCE, () => createCacheRuntimeFromConfig(deps.gatewayConfig, deps.logger));
     const metrics = createCacheMetrics(deps.metrics);
     metrics.observeStore(runtime.store);
-    // Optional seam from the data plane: runs the route's terminal on a detached context.
-    const fetchUpstream = (deps as { fetchUpstream?: (ctx: GatewayContext) => Promise<void> }).fetchUpstream;
-    return createCacheFilter(config, { routeId: deps.routeId, runtime, metrics, logger: deps.logger, fetchUpstream });
+    return createCacheFilter(config, { routeId: deps.routeId, runtime, metrics, logger: deps.logger, fetchUpstream: deps.fetchUpstream });
   },
 };

@@ -33,8 +33,13 @@ function detach(ctx: GatewayContext, entry: CachedResponse): GatewayContext {
   delete upstreamHeaders['if-modified-since'];
   if (entry.etag !== undefined) upstreamHeaders['if-none-match'] = entry.etag;
   if (entry.lastModified !== undefined) upstreamHeaders['if-modified-since'] = entry.lastModified;
+  // The client's request has been answered; the refresh must never read its body again.
+  const headers = { ...ctx.req.headers };
+  delete headers['content-length'];
+  delete headers['transfer-encoding'];
+  const req = Object.create(ctx.req, { headers: { value: headers } }) as typeof ctx.req;
   return {
-    req: ctx.req,
+    req,
     requestId: ctx.requestId,
     method: 'GET',
     path: ctx.path,

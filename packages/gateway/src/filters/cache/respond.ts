@@ -5,12 +5,11 @@
 import type { GatewayContext, GatewayResponse } from '../../pipeline/types.js';
 import { clientHasCurrent, notModifiedHeaders } from '../../cache/conditional.js';
 import type { CachedResponse } from '../../cache/store.js';
+import { catalogBody } from '../../errors.js';
 
 /** The cache's name in Cache-Status. */
 export const CACHE_NAME = 'Portero';
 
-/** Code of the 504 answered to `only-if-cached` when nothing usable is stored. */
-export const ONLY_IF_CACHED_CODE = 'GW_ERR_CACHE_ONLY_IF_CACHED';
 
 function cacheStatus(existing: string | string[] | undefined, value: string): string {
   const own = `${CACHE_NAME}; ${value}`;
@@ -41,20 +40,17 @@ export function serveEntry(ctx: GatewayContext, entry: CachedResponse, age: numb
   ctx.response = { status: entry.status, headers, body: ctx.method === 'HEAD' ? null : entry.body };
 }
 
-const onlyIfCachedBody = Buffer.from(
-  JSON.stringify({ error: { code: ONLY_IF_CACHED_CODE, message: 'The request asked for a cached response only and none is stored.' } }),
-);
-
 /** RFC 9111 §5.2.1.7: `only-if-cached` with nothing usable stored answers 504. */
 export function onlyIfCachedMiss(ctx: GatewayContext, status: string): void {
+  const body = catalogBody('GW_ERR_CACHE_ONLY_IF_CACHED');
   ctx.response = {
     status: 504,
     headers: {
-      'content-type': 'application/json',
-      'content-length': String(onlyIfCachedBody.length),
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(body.length),
       'cache-status': `${CACHE_NAME}; ${status}`,
     },
-    body: onlyIfCachedBody,
+    body,
   };
 }
 
