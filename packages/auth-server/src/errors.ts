@@ -17,6 +17,7 @@ export const AUTH_ERRORS = {
   AUTH_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   AUTH_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   AUTH_ERR_INVALID_CREDENTIALS: { status: 401, message: 'Unknown user or wrong password' },
+  AUTH_ERR_TOO_MANY_LOGIN_ATTEMPTS: { status: 429, message: 'Too many failed sign-in attempts; try again later' },
   AUTH_ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const;
 

@@ -16,6 +16,7 @@ import { createRedisAdapterFactory } from './storage/redis-adapter.js';
 import { createAccountStore } from './provider/accounts.js';
 import { createProvider } from './provider/create-provider.js';
 import { createInteractionHandler } from './interactions/interaction-handler.js';
+import { createLoginThrottle } from './interactions/login-throttle.js';
 import { findProductionProblems } from './production-checks.js';
 
 /** How to start an auth server in-process (the gateway's e2e tests use this too). */
@@ -34,7 +35,7 @@ export interface StartAuthServerOptions {
   jwks?: string;
   /** Production mode: refuse development defaults, never generate keys. Default false. */
   production?: boolean;
-  /** Clock for key rotation decisions. Default Date.now. */
+  /** Clock for key rotation decisions and login throttling windows. Default Date.now. */
   clock?: Clock;
   /** Pino logger. Default: silent. */
   logger?: Logger;
@@ -88,6 +89,7 @@ export async function startAuthServer(options: StartAuthServerOptions): Promise<
     adapter = createMemoryStore({ maxEntries: config.storage.memoryMaxEntries }).factory;
   }
   const accounts = createAccountStore(config.users);
+  const throttle = createLoginThrottle({ maxFailures: config.login.maxFailures, windowSeconds: config.login.windowSeconds, maxKeys: config.login.maxTrackedKeys, clock });
 
   let provider: Provider | undefined;
   let callback: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -142,7 +144,7 @@ export async function startAuthServer(options: StartAuthServerOptions): Promise<
     built.on('server_error', (_ctx, err) => logger.error({ err }, 'server_error'));
     provider = built;
     callback = built.callback() as unknown as (req: IncomingMessage, res: ServerResponse) => void;
-    interactions = createInteractionHandler({ provider: () => built, config, accounts, origin: new URL(issuer).origin, logger });
+    interactions = createInteractionHandler({ provider: () => built, config, accounts, origin: new URL(issuer).origin, logger, throttle });
     view = next;
     logger.info({ signing: Object.fromEntries(next.signing), published: next.published.map((key) => key.kid) }, 'keys');
   };

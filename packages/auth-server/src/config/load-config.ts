@@ -41,7 +41,7 @@ export function parseConfig(raw: unknown, options: ParseOptions): AuthServerConf
   const r = createReader();
   r.problems.push(...interpolationProblems);
   const root = r.obj(tree, '');
-  r.known(root, ['issuer', 'trustProxy', 'resourceServers', 'defaultResource', 'roles', 'clients', 'users', 'ttl', 'keys', 'cookies', 'storage', 'maxFormBytes'], '');
+  r.known(root, ['issuer', 'trustProxy', 'resourceServers', 'defaultResource', 'roles', 'clients', 'users', 'ttl', 'keys', 'cookies', 'storage', 'maxFormBytes', 'login'], '');
 
   const issuer = r.str(root, 'issuer', '', 'http://127.0.0.1:9000').replace(/\/+$/, '');
   checkUrl(r, issuer, 'issuer', ['http:', 'https:']);
@@ -111,6 +111,14 @@ export function parseConfig(raw: unknown, options: ParseOptions): AuthServerConf
     memoryMaxEntries: r.int(storageRaw, 'memoryMaxEntries', 'storage', 10000, 10),
   };
 
+  const loginRaw = r.obj(root.login, 'login');
+  r.known(loginRaw, ['maxFailures', 'windowSeconds', 'maxTrackedKeys'], 'login');
+  const login = {
+    maxFailures: r.int(loginRaw, 'maxFailures', 'login', 5, 1),
+    windowSeconds: r.int(loginRaw, 'windowSeconds', 'login', 300, 1),
+    maxTrackedKeys: r.int(loginRaw, 'maxTrackedKeys', 'login', 10000, 10),
+  };
+
   const config: AuthServerConfig = {
     issuer,
     trustProxy: r.bool(root, 'trustProxy', '', false),
@@ -124,6 +132,7 @@ export function parseConfig(raw: unknown, options: ParseOptions): AuthServerConf
     cookieKeys,
     storage,
     maxFormBytes: r.int(root, 'maxFormBytes', '', 8192, 256, 1048576),
+    login,
   };
   if (r.problems.length) throw new AuthError('AUTH_ERR_CONFIG_INVALID', r.problems);
   return config;

@@ -100,4 +100,15 @@ export interface AuthServerConfig {
   storage: StorageConfig;
   /** Largest login or consent form body, in bytes. Default 8192. */
   maxFormBytes: number;
+  login: LoginLimitsConfig;
+}
+
+/** Password guessing limits of the login page (per instance, in memory). */
+export interface LoginLimitsConfig {
+  /** Wrong passwords accepted per username and client address within the window. Default 5. */
+  maxFailures: number;
+  /** Length of that window in seconds, from the first failure. Default 300. */
+  windowSeconds: number;
+  /** Most (username, address) pairs tracked at once; the oldest is forgotten. Default 10000. */
+  maxTrackedKeys: number;
 }

@@ -5,6 +5,7 @@ import { AuthError, errorBody, type AuthErrorCode } from '../errors.js';
 import type { AuthServerConfig } from '../config/types.js';
 import type { AccountStore } from '../provider/accounts.js';
 import { readForm } from './read-form.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { renderConsentPage, renderErrorPage, renderLoginPage } from './pages.js';
 
 const ROUTE = /^\/interaction\/([A-Za-z0-9_-]{1,128})(?:\/(login|confirm|abort))?$/;
@@ -16,6 +17,8 @@ export interface InteractionHandlerOptions {
   /** Public origin of the issuer; posted forms must come from it. */
   origin: string;
   logger: Logger;
+  /** Failed-login accounting; shared across provider rebuilds. */
+  throttle: LoginThrottle;
 }
 
 /**
@@ -30,6 +33,11 @@ export function createInteractionHandler(options: InteractionHandlerOptions) {
   const { config, accounts, logger } = options;
   const roleScopes = (roles: string[]) => new Set(roles.flatMap((role) => config.roles[role] ?? []));
   const apiScopes = new Set(config.resourceServers.flatMap((rs) => rs.scopes));
+  const { throttle } = options;
+  const clientAddress = (req: IncomingMessage) => {
+    const forwarded = config.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
+    return forwarded || req.socket.remoteAddress || 'unknown';
+  };
 
   const send = (res: ServerResponse, status: number, html: string) => {
     res.writeHead(status, {
@@ -92,12 +100,20 @@ export function createInteractionHandler(options: InteractionHandlerOptions) {
     if (action === 'login') {
       if (found.prompt.name !== 'login') throw new AuthError('AUTH_ERR_INTERACTION_NOT_FOUND');
       const username = form.get('username') ?? '';
+      const clientId = String(found.params.client_id);
+      const throttleKey = `${username.toLowerCase()}|${clientAddress(req)}`;
+      if (throttle.blocked(throttleKey)) {
+        const code: AuthErrorCode = 'AUTH_ERR_TOO_MANY_LOGIN_ATTEMPTS';
+        return send(res, 429, renderLoginPage({ uid, clientId, username, errorCode: code, errorMessage: new AuthError(code).message }));
+      }
       const user = await accounts.authenticate(username, form.get('password') ?? '');
       if (!user) {
+        throttle.fail(throttleKey);
         logger.info({ uid, event: 'login_failed' }, 'login failed');
         const code: AuthErrorCode = 'AUTH_ERR_INVALID_CREDENTIALS';
-        return send(res, 401, renderLoginPage({ uid, clientId: String(found.params.client_id), username, errorCode: code, errorMessage: new AuthError(code).message }));
+        return send(res, 401, renderLoginPage({ uid, clientId, username, errorCode: code, errorMessage: new AuthError(code).message }));
       }
+      throttle.succeed(throttleKey);
       logger.info({ uid, event: 'login', user: user.username }, 'login');
       return provider.interactionFinished(req, res, { login: { accountId: user.username } }, { mergeWithLastSubmission: false });
     }
