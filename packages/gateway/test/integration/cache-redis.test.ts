@@ -14,6 +14,7 @@ import { CACHE_RUNTIME_RESOURCE } from '../../src/cache/create-store.js';
 import { createRedisStore, type RedisCacheStore } from '../../src/cache/redis-store.js';
 import type { CacheRuntime } from '../../src/cache/runtime.js';
 import type { CachedResponse, InvalidationEvent } from '../../src/cache/store.js';
+import type { Gateway } from '../../src/gateway.js';
 import { makeConfig, send, startGateway, startUpstream } from '../support/data-plane.js';
 
 const REDIS_URL = process.env.PORTERO_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -131,7 +132,7 @@ const answer = (req: IncomingMessage, res: ServerResponse) => {
   res.end(JSON.stringify({ url: req.url }));
 };
 
-async function runtimeOf(gateway: { resources: { acquire<T>(key: string, create: () => T): T } }): Promise<CacheRuntime> {
+async function runtimeOf(gateway: Gateway): Promise<CacheRuntime> {
   return gateway.resources.acquire<CacheRuntime>(CACHE_RUNTIME_RESOURCE, () => {
     throw new Error('no cache runtime');
   });
