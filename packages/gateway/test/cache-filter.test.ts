@@ -59,6 +59,8 @@ const partitionCases: [string, { shared?: boolean }, string, ('alice' | 'bob' | 
   ['shared route + public: one entry for all principals', { shared: true }, 'public, max-age=60', ['alice', 'bob'], 1],
   ['shared route + s-maxage: shared', { shared: true }, 's-maxage=60', ['alice', 'bob'], 1],
   ['shared route without public/s-maxage: per principal', { shared: true }, 'max-age=60', ['alice', 'bob', 'alice'], 2],
+  ['shared route: a principal never reuses an anonymous entry without public', { shared: true }, 'max-age=60', ['anon', 'alice', 'anon'], 2],
+  ['shared route: anonymous requests reuse a public entry filled by a principal', { shared: true }, 'public, max-age=60', ['alice', 'anon'], 1],
   ['shared route + private: per principal', { shared: true }, 'public, private, max-age=60', ['alice', 'bob', 'bob'], 2],
   ['private is stored in the principal partition', {}, 'private, max-age=60', ['alice', 'alice'], 1],
   ['private is never stored for anonymous requests', {}, 'private, max-age=60', ['anon', 'anon'], 2],

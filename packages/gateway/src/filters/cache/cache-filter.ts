@@ -128,7 +128,9 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     try {
       found = { entry: undefined, varyMiss: false };
       if (principal !== undefined && config.shared) {
-        found = await find(ctx, sharedKey, authOnly);
+        // An authenticated request reuses a shared entry only when §3.5 allows it: an entry
+        // filled by an anonymous request may differ from what this principal would get.
+        found = await find(ctx, sharedKey, true);
         if (found.entry !== undefined) foundKey = sharedKey;
       }
       if (found.entry === undefined) {
