@@ -150,7 +150,7 @@ test('JWKS cache: single flight, keys kept on failure, invalid sets rejected, cl
     assert.equal(cache.keyCount, 1, `${name}: last known keys kept`);
     assert.deepEqual(timers.pending(), [15_000], `${name}: retry scheduled`);
   }
-  const failures = (await metrics.jwksFetches.get()).values.find((v) => v.labels.result === 'failure')?.value;
+  const failures = metrics.jwksFetch('unit', 'failure').value;
   assert.equal(failures, bad.length);
   cache.close();
   assert.deepEqual(timers.pending(), []);

@@ -39,11 +39,11 @@ export function createDiscovery(o: DiscoveryOptions): () => Promise<DiscoveryDoc
         jwksUri: httpUrl(doc.jwks_uri),
         introspectionEndpoint: httpUrl(doc.introspection_endpoint),
       };
-      o.metrics.jwksFetches.inc({ issuer: o.issuerName, result: 'discovery_success' });
+      o.metrics.jwksFetch(o.issuerName, 'discovery_success').value++;
       done = result;
       return result;
     } catch (err) {
-      o.metrics.jwksFetches.inc({ issuer: o.issuerName, result: 'discovery_failure' });
+      o.metrics.jwksFetch(o.issuerName, 'discovery_failure').value++;
       throw err;
     }
   }

@@ -63,11 +63,11 @@ export function createIntrospectionClient(o: IntrospectionClientOptions): Intros
         body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
       }));
     } catch (err) {
-      o.metrics.introspections.inc({ issuer: o.issuerName, result: 'failure' });
+      o.metrics.introspection(o.issuerName, 'failure').value++;
       throw new IntrospectionUnavailableError((err as Error).message);
     }
     if (typeof body !== 'object' || body === null || typeof (body as { active?: unknown }).active !== 'boolean') {
-      o.metrics.introspections.inc({ issuer: o.issuerName, result: 'failure' });
+      o.metrics.introspection(o.issuerName, 'failure').value++;
       throw new IntrospectionUnavailableError('introspection answer has no boolean "active"');
     }
     const claims = body as Record<string, unknown>;
@@ -75,11 +75,11 @@ export function createIntrospectionClient(o: IntrospectionClientOptions): Intros
     const expired = typeof claims.exp === 'number' && claims.exp * 1000 <= now();
     const foreign = claims.iss !== undefined && claims.iss !== o.issuer;
     if (claims.active !== true || expired || foreign) {
-      o.metrics.introspections.inc({ issuer: o.issuerName, result: 'inactive' });
+      o.metrics.introspection(o.issuerName, 'inactive').value++;
       rememberInactive(hash);
       return INACTIVE;
     }
-    o.metrics.introspections.inc({ issuer: o.issuerName, result: 'active' });
+    o.metrics.introspection(o.issuerName, 'active').value++;
     return { active: true, claims: { ...claims, iss: o.issuer } };
   }
 

@@ -94,12 +94,12 @@ export function createJwksCache(o: JwksCacheOptions): JwksCache {
       const keys = usableKeys(body);
       resolver = createLocalJWKSet({ keys } satisfies JSONWebKeySet);
       keyCount = keys.length;
-      o.metrics.jwksFetches.inc({ issuer: o.issuerName, result: 'success' });
+      o.metrics.jwksFetch(o.issuerName, 'success').value++;
       const delay = maxAgeSeconds === undefined ? opts.refreshIntervalSeconds : Math.min(opts.maxRefreshSeconds, Math.max(opts.minRefreshSeconds, maxAgeSeconds));
       schedule(delay);
       return true;
     } catch (err) {
-      o.metrics.jwksFetches.inc({ issuer: o.issuerName, result: 'failure' });
+      o.metrics.jwksFetch(o.issuerName, 'failure').value++;
       o.logger.warn({ issuer: o.issuerName, err: (err as Error).message, cachedKeys: keyCount }, 'JWKS refresh failed; keeping the last known keys');
       schedule(opts.failureRetrySeconds);
       return false;

@@ -1,11 +1,23 @@
-import { Counter, type Registry } from 'prom-client';
+/**
+ * Counters of the auth filters, one set per prom-client registry however many routes use them.
+ * They are the data plane's fast counters (a child per label set, incremented as a plain number,
+ * read by prom-client at scrape time): prom-client's own `inc()` hashes the labels on every call,
+ * which would cost more than the verified-token cache lookup it counts.
+ */
+import type { Registry } from 'prom-client';
+import { createCounterFamily, type CounterChild, type CounterFamily } from '../metrics/fast-metrics.js';
 
-/** Counters of the auth filters; one set per prom-client registry, however many routes use them. */
+export type { CounterChild };
+
 export interface AuthMetrics {
-  readonly outcomes: Counter<'route' | 'outcome' | 'reason'>;
-  readonly jwksFetches: Counter<'issuer' | 'result'>;
-  readonly tokenCache: Counter<'result'>;
-  readonly introspections: Counter<'issuer' | 'result'>;
+  /** `portero_auth_outcomes_total{route,outcome,reason}`. */
+  outcome(route: string, outcome: string, reason: string): CounterChild;
+  /** `portero_jwks_fetches_total{issuer,result}` (discovery fetches count here too). */
+  jwksFetch(issuer: string, result: string): CounterChild;
+  /** `portero_auth_token_cache_total{result}`: hit or miss. */
+  tokenCache(result: 'hit' | 'miss'): CounterChild;
+  /** `portero_auth_introspections_total{issuer,result}`. */
+  introspection(issuer: string, result: string): CounterChild;
 }
 
 const byRegistry = new WeakMap<Registry, AuthMetrics>();
@@ -13,20 +25,13 @@ const byRegistry = new WeakMap<Registry, AuthMetrics>();
 export function getAuthMetrics(registry: Registry): AuthMetrics {
   let metrics = byRegistry.get(registry);
   if (metrics === undefined) {
-    metrics = {
-      outcomes: counter(registry, 'portero_auth_outcomes_total', 'Authentication and authorization decisions by route, outcome and reason.', ['route', 'outcome', 'reason']),
-      jwksFetches: counter(registry, 'portero_jwks_fetches_total', 'Discovery and JWKS fetches by issuer and result.', ['issuer', 'result']),
-      tokenCache: counter(registry, 'portero_auth_token_cache_total', 'Verified-token cache lookups by result.', ['result']),
-      introspections: counter(registry, 'portero_auth_introspections_total', 'Token introspection calls by issuer and result.', ['issuer', 'result']),
-    };
+    const outcomes = createCounterFamily(registry, 'portero_auth_outcomes_total', 'Authentication and authorization decisions by route, outcome and reason.', ['route', 'outcome', 'reason']);
+    const jwks = createCounterFamily(registry, 'portero_jwks_fetches_total', 'Discovery and JWKS fetches by issuer and result.', ['issuer', 'result']);
+    const cache = createCounterFamily(registry, 'portero_auth_token_cache_total', 'Verified-token cache lookups by result.', ['result']);
+    const intro = createCounterFamily(registry, 'portero_auth_introspections_total', 'Token introspection calls by issuer and result.', ['issuer', 'result']);
+    const child = (family: CounterFamily) => (...values: string[]) => family.child(values);
+    metrics = { outcome: child(outcomes), jwksFetch: child(jwks), tokenCache: child(cache), introspection: child(intro) };
     byRegistry.set(registry, metrics);
   }
   return metrics;
-}
-
-function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
-  // Another module may already have registered the metric in this registry (e.g. after a reload).
-  const existing = registry.getSingleMetric(name);
-  if (existing !== undefined) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames, registers: [registry] });
 }

@@ -5,7 +5,7 @@
  * Bounded by count, least recently used evicted first (a Map keeps insertion order: re-inserting
  * on hit moves the entry to the young end).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Principal } from '../pipeline/types.js';
 
 /** What a successful verification produced, reusable by any route that accepts the same token. */
@@ -36,8 +36,9 @@ export interface TokenCacheOptions {
   readonly now?: () => number;
 }
 
+/** One-shot `crypto.hash` costs about half of createHash().update().digest() on the hot path. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
 interface Entry {

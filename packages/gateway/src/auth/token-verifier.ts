@@ -33,7 +33,11 @@ export interface VerifierProfile {
 }
 
 export interface TokenVerifier {
-  verify(token: string): Promise<VerifiedToken>;
+  /**
+   * A cache hit answers synchronously (no promise, no microtask on the hot path); a miss returns
+   * a promise. Refusals throw (synchronously) or reject with an AuthFailure.
+   */
+  verify(token: string): VerifiedToken | Promise<VerifiedToken>;
 }
 
 interface IssuerEntry {
@@ -61,8 +65,8 @@ export function createTokenVerifier(profile: VerifierProfile, cache: TokenCache,
     });
   }
   const introspector = profile.issuers.find((r) => r.introspection !== undefined);
-  const hit = metrics.tokenCache.labels('hit');
-  const miss = metrics.tokenCache.labels('miss');
+  const hit = metrics.tokenCache('hit');
+  const miss = metrics.tokenCache('miss');
 
   function checkCached(vt: VerifiedToken): void {
     const entry = byIss.get(vt.principal.issuer);
@@ -116,17 +120,17 @@ export function createTokenVerifier(profile: VerifierProfile, cache: TokenCache,
   }
 
   return {
-    async verify(token) {
+    verify(token) {
       const jwtShaped = isJwtShaped(token);
       if (!jwtShaped && introspector === undefined) throw new AuthFailure('malformed');
       const key = hashToken(token);
       const cached = cache.get(key);
       if (cached !== undefined) {
-        hit.inc();
+        hit.value++;
         checkCached(cached);
         return cached;
       }
-      miss.inc();
+      miss.value++;
       if (jwtShaped) return verifyJwt(token, key);
       return verifyOpaque(token, key, introspector as IssuerRuntime);
     },

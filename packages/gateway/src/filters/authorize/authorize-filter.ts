@@ -17,21 +17,21 @@ export function createAuthorizeFilter(config: AuthorizeConfig, deps: FilterDeps)
   const responder = createAuthResponder(resolveAuthConfig(deps.gatewayConfig).realm);
   const metrics = getAuthMetrics(deps.metrics);
   const route = deps.routeId;
-  const allowed = metrics.outcomes.labels(route, 'authorized', 'ok');
+  const allowed = metrics.outcome(route, 'authorized', 'ok');
 
   return async function authorize(ctx, next) {
     const principal = ctx.principal;
     if (principal === undefined) {
-      metrics.outcomes.inc({ route, outcome: 'forbidden', reason: 'missing_token' });
+      metrics.outcome(route, 'forbidden', 'missing_token').value++;
       ctx.response = responder.respond('GW_ERR_AUTH_MISSING_TOKEN');
       return;
     }
     const decision = rules.forMethod(ctx.method)(principal);
     if (decision.allowed) {
-      allowed.inc();
+      allowed.value++;
       return next();
     }
-    metrics.outcomes.inc({ route, outcome: 'forbidden', reason: decision.reason });
+    metrics.outcome(route, 'forbidden', decision.reason).value++;
     ctx.response =
       decision.reason === 'insufficient_scope'
         ? responder.respond('GW_ERR_AUTH_INSUFFICIENT_SCOPE', { error: 'insufficient_scope', reason: 'insufficient_scope', scope: decision.scope })

@@ -31,11 +31,11 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
   const forwardAuthorization = config.forwardAuthorization ?? false;
   const forwardIdentity = config.forwardIdentity ?? true;
   const route = deps.routeId;
-  const authenticated = metrics.outcomes.labels(route, 'authenticated', 'ok');
-  const anonymous = metrics.outcomes.labels(route, 'anonymous', 'no_token');
+  const authenticated = metrics.outcome(route, 'authenticated', 'ok');
+  const anonymous = metrics.outcome(route, 'anonymous', 'no_token');
 
   function refuse(outcome: string, reason: string): void {
-    metrics.outcomes.inc({ route, outcome, reason });
+    metrics.outcome(route, outcome, reason).value++;
   }
 
   return async function jwtAuth(ctx, next) {
@@ -48,7 +48,7 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
           ctx.response = responder.respond('GW_ERR_AUTH_MISSING_TOKEN');
           return;
         }
-        anonymous.inc();
+        anonymous.value++;
         return next();
       case 'query':
         refuse('rejected', 'query_token');
@@ -69,7 +69,8 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
     }
     let verified;
     try {
-      verified = await verifier.verify(extracted.token);
+      verified = verifier.verify(extracted.token);
+      if (verified instanceof Promise) verified = await verified;
     } catch (err) {
       if (!(err instanceof AuthFailure)) throw err;
       if (err.kind === 'unavailable') {
@@ -91,7 +92,7 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
       else delete h[names.clientId];
       h[names.scopes] = verified.scopeHeader;
     }
-    authenticated.inc();
+    authenticated.value++;
     return next();
   };
 }
