@@ -94,3 +94,18 @@ test('query plan and Vary parsing', () => {
   assert.deepEqual(parseVary('Accept-Language, accept'), ['accept', 'accept-language']);
   assert.equal(parseVary(['accept', '*']), '*');
 });
+
+test('query plan: raw fast path and canonical path agree on meaning, keep repeated-name order', () => {
+  const plan = createQueryPlan(undefined);
+  const cases: [string, string][] = [
+    ['b=2&a=1', 'a=1&b=2'],
+    ['a=2&a=1', 'a=2&a=1'],
+    ['b=1&a=2&a=1', 'a=2&a=1&b=1'],
+    ['single', 'single'],
+    ['&&a=1&', 'a=1'],
+    ['q=a+b&a=1', 'a=1&q=a+b'],
+    ['q=%41', 'q=A'],
+  ];
+  for (const [query, key] of cases) assert.equal(plan(query), key, query);
+  assert.notEqual(plan('a=1&a=2'), plan('a=2&a=1'));
+});

@@ -61,8 +61,18 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
       reportedEvictions = Math.max(reportedEvictions, evictions);
     },
   });
+  const children = new Map<string, { inc(): void }>();
   const metrics: CacheMetrics = {
-    lookup: (route, result) => lookups.inc({ route, result }),
+    lookup(route, result) {
+      // Bound children: prom-client hashes label objects on every inc otherwise.
+      const key = `${route}\u0000${result}`;
+      let child = children.get(key);
+      if (child === undefined) {
+        child = lookups.labels(route, result);
+        children.set(key, child);
+      }
+      child.inc();
+    },
     coalescedWait: (route) => waits.inc({ route }),
     storeError: (operation) => errors.inc({ operation }),
     observeStore: (store) => {
