@@ -12,6 +12,8 @@ import type { FilterDeps } from '../registry.js';
 import { compileRules } from './compile-rules.js';
 import type { AuthorizeConfig } from './schema.js';
 
+const DONE: Promise<void> = Promise.resolve();
+
 export function createAuthorizeFilter(config: AuthorizeConfig, deps: FilterDeps): Filter {
   const rules = compileRules(config);
   const responder = createAuthResponder(resolveAuthConfig(deps.gatewayConfig).realm);
@@ -19,12 +21,13 @@ export function createAuthorizeFilter(config: AuthorizeConfig, deps: FilterDeps)
   const route = deps.routeId;
   const allowed = metrics.outcome(route, 'authorized', 'ok');
 
-  return async function authorize(ctx, next) {
+  // Not an async function: an allowed request goes straight to next() without another promise.
+  return function authorize(ctx, next) {
     const principal = ctx.principal;
     if (principal === undefined) {
       metrics.outcome(route, 'forbidden', 'missing_token').value++;
       ctx.response = responder.respond('GW_ERR_AUTH_MISSING_TOKEN');
-      return;
+      return DONE;
     }
     const decision = rules.forMethod(ctx.method)(principal);
     if (decision.allowed) {
@@ -36,5 +39,6 @@ export function createAuthorizeFilter(config: AuthorizeConfig, deps: FilterDeps)
       decision.reason === 'insufficient_scope'
         ? responder.respond('GW_ERR_AUTH_INSUFFICIENT_SCOPE', { error: 'insufficient_scope', reason: 'insufficient_scope', scope: decision.scope })
         : responder.respond('GW_ERR_AUTH_FORBIDDEN', { error: 'insufficient_scope', reason: decision.reason });
+    return DONE;
   };
 }

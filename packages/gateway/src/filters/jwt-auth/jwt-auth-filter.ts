@@ -9,10 +9,13 @@ import { acquireIssuer, acquireTokenCache, resolveAuthConfig, type AuthHooks } f
 import { resolveIdentityHeaders } from '../../auth/identity-headers.js';
 import { createAuthResponder } from '../../auth/responses.js';
 import { AuthFailure, createTokenVerifier } from '../../auth/token-verifier.js';
-import type { Filter } from '../../pipeline/types.js';
+import type { Filter, GatewayContext, Next } from '../../pipeline/types.js';
+import type { VerifiedToken } from '../../auth/token-cache.js';
 import type { FilterDeps } from '../registry.js';
 import { extractBearerToken } from './extract-token.js';
 import type { JwtAuthConfig } from './schema.js';
+
+const DONE: Promise<void> = Promise.resolve();
 
 export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hooks: AuthHooks = {}): Filter {
   const auth = resolveAuthConfig(deps.gatewayConfig);
@@ -38,51 +41,20 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
     metrics.outcome(route, outcome, reason).value++;
   }
 
-  return async function jwtAuth(ctx, next) {
-    if (!forwardAuthorization) delete ctx.upstreamHeaders.authorization;
-    const extracted = extractBearerToken(ctx.req, ctx.query, maxTokenBytes);
-    switch (extracted.kind) {
-      case 'none':
-        if (required) {
-          refuse('rejected', 'missing_token');
-          ctx.response = responder.respond('GW_ERR_AUTH_MISSING_TOKEN');
-          return;
-        }
-        anonymous.value++;
-        return next();
-      case 'query':
-        refuse('rejected', 'query_token');
-        ctx.response = responder.respond('GW_ERR_AUTH_INVALID_REQUEST', { error: 'invalid_request', reason: 'query_token' });
-        return;
-      case 'duplicate':
-        refuse('rejected', 'duplicate_authorization');
-        ctx.response = responder.respond('GW_ERR_AUTH_DUPLICATE_AUTHORIZATION', { error: 'invalid_request', reason: 'duplicate_authorization' });
-        return;
-      case 'too_large':
-        refuse('rejected', 'too_large');
-        ctx.response = responder.respond('GW_ERR_AUTH_TOKEN_TOO_LARGE', { error: 'invalid_token', reason: 'too_large' });
-        return;
-      case 'malformed':
-        refuse('rejected', 'malformed');
-        ctx.response = responder.respond('GW_ERR_AUTH_INVALID_TOKEN', { error: 'invalid_token', reason: 'malformed' });
-        return;
+  function refuseFailure(ctx: GatewayContext, err: unknown): Promise<void> {
+    if (!(err instanceof AuthFailure)) throw err;
+    if (err.kind === 'unavailable') {
+      refuse('unavailable', err.reason);
+      deps.logger.warn({ route, reason: err.reason }, 'token could not be verified');
+      ctx.response = responder.respond('GW_ERR_AUTH_UNAVAILABLE', { reason: err.reason });
+      return DONE;
     }
-    let verified;
-    try {
-      verified = verifier.verify(extracted.token);
-      if (verified instanceof Promise) verified = await verified;
-    } catch (err) {
-      if (!(err instanceof AuthFailure)) throw err;
-      if (err.kind === 'unavailable') {
-        refuse('unavailable', err.reason);
-        deps.logger.warn({ route, reason: err.reason }, 'token could not be verified');
-        ctx.response = responder.respond('GW_ERR_AUTH_UNAVAILABLE', { reason: err.reason });
-        return;
-      }
-      refuse('rejected', err.reason);
-      ctx.response = responder.respond('GW_ERR_AUTH_INVALID_TOKEN', { error: 'invalid_token', reason: err.reason });
-      return;
-    }
+    refuse('rejected', err.reason);
+    ctx.response = responder.respond('GW_ERR_AUTH_INVALID_TOKEN', { error: 'invalid_token', reason: err.reason });
+    return DONE;
+  }
+
+  function accept(ctx: GatewayContext, verified: VerifiedToken, next: Next): Promise<void> {
     const principal = verified.principal;
     ctx.principal = principal;
     if (forwardIdentity) {
@@ -94,5 +66,50 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
     }
     authenticated.value++;
     return next();
+  }
+
+  // Not an async function: a cache hit goes straight to next() without wrapping another promise.
+  return function jwtAuth(ctx, next) {
+    if (!forwardAuthorization) delete ctx.upstreamHeaders.authorization;
+    const extracted = extractBearerToken(ctx.req, ctx.query, maxTokenBytes);
+    switch (extracted.kind) {
+      case 'none':
+        if (required) {
+          refuse('rejected', 'missing_token');
+          ctx.response = responder.respond('GW_ERR_AUTH_MISSING_TOKEN');
+          return DONE;
+        }
+        anonymous.value++;
+        return next();
+      case 'query':
+        refuse('rejected', 'query_token');
+        ctx.response = responder.respond('GW_ERR_AUTH_INVALID_REQUEST', { error: 'invalid_request', reason: 'query_token' });
+        return DONE;
+      case 'duplicate':
+        refuse('rejected', 'duplicate_authorization');
+        ctx.response = responder.respond('GW_ERR_AUTH_DUPLICATE_AUTHORIZATION', { error: 'invalid_request', reason: 'duplicate_authorization' });
+        return DONE;
+      case 'too_large':
+        refuse('rejected', 'too_large');
+        ctx.response = responder.respond('GW_ERR_AUTH_TOKEN_TOO_LARGE', { error: 'invalid_token', reason: 'too_large' });
+        return DONE;
+      case 'malformed':
+        refuse('rejected', 'malformed');
+        ctx.response = responder.respond('GW_ERR_AUTH_INVALID_TOKEN', { error: 'invalid_token', reason: 'malformed' });
+        return DONE;
+    }
+    let verified: VerifiedToken | Promise<VerifiedToken>;
+    try {
+      verified = verifier.verify(extracted.token);
+    } catch (err) {
+      return refuseFailure(ctx, err);
+    }
+    if (verified instanceof Promise) {
+      return verified.then(
+        (v) => accept(ctx, v, next),
+        (err: unknown) => refuseFailure(ctx, err),
+      );
+    }
+    return accept(ctx, verified, next);
   };
 }
