@@ -24,6 +24,7 @@ export function createCacheStore(config: CacheStoreConfig, logger: Logger): Cach
     commandTimeoutMs: config.commandTimeoutMs,
     connectTimeoutMs: config.connectTimeoutMs,
     reconnectMaxDelayMs: config.reconnectMaxDelayMs,
+    maxPendingInvalidations: config.maxPendingInvalidations,
     onError(err) {
       // ioredis reports every failed reconnect; one line per interval is enough.
       const t = Date.now();

@@ -22,6 +22,8 @@ export interface RedisStoreOptions {
   commandTimeoutMs: number;
   connectTimeoutMs: number;
   reconnectMaxDelayMs: number;
+  /** Failed invalidations remembered for replay after an outage; beyond it, the cache is cleared. */
+  maxPendingInvalidations: number;
   /** Connection-level errors (the filter reports command failures itself). */
   onError?: (err: Error) => void;
   now?: () => number;
@@ -114,13 +116,70 @@ export function createRedisStore(options: RedisStoreOptions): RedisCacheStore {
     porteroCacheDeletePrefix(k1: string, setPrefix: string, prefix: string): Promise<number>;
   };
 
-  function emit(event: InvalidationEvent): void {
-    for (const listener of listeners) listener(event);
+  async function clearAll(): Promise<number> {
+    let n = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) n += await client.unlink(...keys);
+    } while (cursor !== '0');
+    return n;
   }
 
-  async function broadcast(event: InvalidationEvent): Promise<void> {
+  async function runInvalidation(event: InvalidationEvent): Promise<number> {
+    // Local fills in flight are cancelled first, even when Redis is unreachable.
     emit(event);
+    let n: number;
+    if (event.type === 'path') n = await scripts.porteroCacheDeletePath(pathsKey, `${prefix}p:`, event.path);
+    else if (event.type === 'prefix') {
+      const p = event.prefix.endsWith('/') ? event.prefix.slice(0, -1) : event.prefix;
+      n = await scripts.porteroCacheDeletePrefix(pathsKey, `${prefix}p:`, p);
+    } else n = await clearAll();
     await client.publish(channel, JSON.stringify({ origin: replicaId, event }));
+    return n;
+  }
+
+  // Invalidations that failed while Redis was unreachable are replayed when it is back, so a
+  // write made during an outage does not leave the old response served after recovery. Past
+  // maxPendingInvalidations the replay degrades to dropping the whole cache (always safe).
+  const pending = new Map<string, InvalidationEvent>();
+  let replaying: Promise<void> = Promise.resolve();
+  function keep(event: InvalidationEvent): void {
+    if (pending.has('all')) return;
+    if (event.type === 'all' || pending.size >= options.maxPendingInvalidations) {
+      pending.clear();
+      pending.set('all', { type: 'all' });
+      return;
+    }
+    pending.set(event.type === 'path' ? `p:${event.path}` : `x:${event.prefix}`, event);
+  }
+  async function remember(event: InvalidationEvent, run: () => Promise<number>): Promise<number> {
+    try {
+      return await run();
+    } catch (err) {
+      keep(event);
+      throw err;
+    }
+  }
+  client.on('ready', () => {
+    if (pending.size === 0) return;
+    const events = [...pending.values()];
+    pending.clear();
+    replaying = (async () => {
+      for (const event of events) {
+        try {
+          await runInvalidation(event);
+        } catch (err) {
+          keep(event);
+          onError(err as Error);
+        }
+      }
+    })();
+  });
+
+  function emit(event: InvalidationEvent): void {
+    for (const listener of listeners) listener(event);
   }
 
   return {
@@ -144,26 +203,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisCacheStore {
       await client.del(`${prefix}e:${key}`);
     },
     async deletePath(path) {
-      const n = await scripts.porteroCacheDeletePath(pathsKey, `${prefix}p:`, path);
-      await broadcast({ type: 'path', path });
-      return n;
+      return remember({ type: 'path', path }, () => runInvalidation({ type: 'path', path }));
     },
     async deletePrefix(pathPrefix) {
-      const p = pathPrefix.endsWith('/') ? pathPrefix.slice(0, -1) : pathPrefix;
-      const n = await scripts.porteroCacheDeletePrefix(pathsKey, `${prefix}p:`, p);
-      await broadcast({ type: 'prefix', prefix: pathPrefix });
-      return n;
+      return remember({ type: 'prefix', prefix: pathPrefix }, () => runInvalidation({ type: 'prefix', prefix: pathPrefix }));
     },
     async clear() {
-      let n = 0;
-      let cursor = '0';
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) n += await client.unlink(...keys);
-      } while (cursor !== '0');
-      await broadcast({ type: 'all' });
-      return n;
+      return remember({ type: 'all' }, () => runInvalidation({ type: 'all' }));
     },
     onInvalidate(listener) {
       listeners.add(listener);
@@ -174,6 +220,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisCacheStore {
       const wait = (r: Redis) => (r.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => r.once('ready', () => resolve())));
       await Promise.all([wait(client), wait(subscriber)]);
       await subscribed;
+      await replaying;
     },
     async close() {
       listeners.clear();

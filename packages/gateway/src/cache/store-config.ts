@@ -29,6 +29,7 @@ export const RedisCacheStoreSchema = Type.Object(
     commandTimeoutMs: Type.Integer({ minimum: 5, maximum: 10000, default: 100, description: 'A Redis command slower than this fails and the request bypasses the cache (served from the upstream).' }),
     connectTimeoutMs: Type.Integer({ minimum: 10, maximum: 60000, default: 1000, description: 'Time to establish the Redis connection.' }),
     reconnectMaxDelayMs: Type.Integer({ minimum: 10, maximum: 60000, default: 2000, description: 'Longest pause between reconnection attempts while Redis is unreachable (backoff starts at 50 ms).' }),
+    maxPendingInvalidations: Type.Integer({ minimum: 0, default: 10000, description: 'Invalidations and purges that failed while Redis was unreachable, remembered and replayed when it is back (so a write during an outage does not leave old responses served afterwards). Past this number the replay clears the whole cache instead.' }),
     errorLogIntervalMs: Type.Integer({ minimum: 0, default: 10000, description: 'At most one log line per this interval about Redis failures; every failure is still counted in portero_cache_store_errors_total.' }),
   },
   { additionalProperties: false },

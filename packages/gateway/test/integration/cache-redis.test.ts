@@ -33,7 +33,7 @@ async function assertNoKeys(t: TestContext, prefix: string): Promise<void> {
 }
 
 function store(t: TestContext, prefix: string, url = REDIS_URL, extra: Partial<Parameters<typeof createRedisStore>[0]> = {}): RedisCacheStore {
-  const s = createRedisStore({ url, keyPrefix: prefix, maxEntryBytes: 64 * 1024, commandTimeoutMs: 500, connectTimeoutMs: 1000, reconnectMaxDelayMs: 100, ...extra });
+  const s = createRedisStore({ url, keyPrefix: prefix, maxEntryBytes: 64 * 1024, commandTimeoutMs: 500, connectTimeoutMs: 1000, reconnectMaxDelayMs: 100, maxPendingInvalidations: 100, ...extra });
   t.after(() => s.close());
   return s;
 }
@@ -219,14 +219,23 @@ test('Redis down and back: requests bypass the cache and succeed, with a log lin
   const metrics = await send(`${gw.adminUrl}/metrics`);
   assert.match(metrics.text, /^portero_cache_lookups_total\{route="customers",result="bypass"\} 3$/m);
   assert.match(metrics.text, /^portero_cache_store_errors_total\{operation="get"\} 3$/m);
+  assert.ok(gw.logs.some((l) => l.msg === 'cache store unavailable; requests bypass the cache' && l.operation === 'get'));
   // Rate-limited: one line for the three failures (errorLogIntervalMs is a minute).
   assert.equal(gw.logs.filter((l) => l.msg === 'cache store unavailable; requests bypass the cache').length, 1);
 
+  // A write during the outage succeeds; its invalidation is replayed when Redis is back.
+  await send(`${gw.url}/api/customers/2`);
+  const put = await send(`${gw.url}/api/customers/1`, { method: 'PUT', body: '{}', headers: { 'content-type': 'application/json' } });
+  assert.equal(put.status, 204);
+  assert.equal(upstream.seen.length, 6);
+
   await proxy.start();
   await (runtime.store as RedisCacheStore).ready();
+  const refilled = await send(`${gw.url}/api/customers/1`);
+  assert.match(String(refilled.headers['cache-status']), /^Portero; fwd=uri-miss; stored/);
   const back = await send(`${gw.url}/api/customers/1`);
   assert.match(String(back.headers['cache-status']), /^Portero; hit/);
-  assert.equal(upstream.seen.length, 4);
+  assert.equal(upstream.seen.length, 7);
   await runtime.store.clear();
   await assertNoKeys(t, prefix);
 });
