@@ -197,3 +197,15 @@ test('Age: apparent age from an old Date and resident time add up', async () => 
   assert.equal(hit.headers['age'], '12');
   assert.equal(hit.headers['cache-status'], 'Portero; hit; ttl=48');
 });
+
+test('metrics: stored bytes and evictions come from the store at scrape time', async () => {
+  const { createMemoryStore } = await import('../src/cache/memory-store.js');
+  const clock = { now: T0 };
+  const store = createMemoryStore({ maxBytes: 3000, maxEntryBytes: 2000, now: () => clock.now });
+  const h = createHarness({}, () => ({ headers: { 'cache-control': 'max-age=60' }, body: 'z'.repeat(1000) }), { store });
+  for (const path of ['/a', '/b', '/c']) await h.run({ path });
+  const text = await h.registry.metrics();
+  assert.match(text, /^portero_cache_evictions_total 1$/m);
+  assert.match(text, new RegExp(`^portero_cache_stored_bytes ${store.stats().storedBytes}$`, 'm'));
+  assert.ok(store.stats().storedBytes > 0 && store.stats().storedBytes <= 3000);
+});
