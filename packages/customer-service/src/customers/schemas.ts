@@ -24,14 +24,16 @@ export const LIMITS = {
 
 export const CustomerStatus = Type.Union([Type.Literal('active'), Type.Literal('inactive')]);
 
-const Name = Type.String({ minLength: 1, maxLength: LIMITS.nameMaxLength, pattern: '\\S' });
+// PostgreSQL text cannot hold U+0000; refusing it here keeps such input a 400 instead of a 500.
+const NO_NUL = '^[^\\u0000]*$';
+const Name = Type.String({ minLength: 1, maxLength: LIMITS.nameMaxLength, pattern: '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$' });
 const Email = Type.String({ format: 'email', maxLength: LIMITS.emailMaxLength });
 const Phone = Type.String({ minLength: 1, maxLength: LIMITS.phoneMaxLength, pattern: '^\\+?[0-9][0-9 ()./-]*$' });
 
 const addressFields = {
-  street: Type.String({ minLength: 1, maxLength: LIMITS.streetMaxLength }),
-  city: Type.String({ minLength: 1, maxLength: LIMITS.cityMaxLength }),
-  postalCode: Type.String({ minLength: 1, maxLength: LIMITS.postalCodeMaxLength }),
+  street: Type.String({ minLength: 1, maxLength: LIMITS.streetMaxLength, pattern: NO_NUL }),
+  city: Type.String({ minLength: 1, maxLength: LIMITS.cityMaxLength, pattern: NO_NUL }),
+  postalCode: Type.String({ minLength: 1, maxLength: LIMITS.postalCodeMaxLength, pattern: NO_NUL }),
   country: Type.String({ format: 'iso-3166-1-alpha-2' }),
 };
 
@@ -103,7 +105,7 @@ export function createListQuery(pageSizeMax: number) {
     {
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: pageSizeMax })),
       cursor: Type.Optional(Type.String({ maxLength: LIMITS.cursorMaxLength })),
-      q: Type.Optional(Type.String({ maxLength: LIMITS.searchMaxLength })),
+      q: Type.Optional(Type.String({ maxLength: LIMITS.searchMaxLength, pattern: NO_NUL })),
       status: Type.Optional(CustomerStatus),
     },
     { additionalProperties: false },

@@ -73,6 +73,8 @@ export function defineCreateTests(factory: DatabaseFactory): void {
       [{ address: { street: 'a', city: 'b', postalCode: 'c', country: 'es' } }, 'body:/address/country'],
       [{ address: { street: 'a', city: 'b', country: 'ES' } }, 'body:/address/postalCode'],
       [{ email: 'a@b' }, 'body:/email'],
+      [{ name: 'nul\u0000byte' }, 'body:/name'],
+      [{ address: { street: 'a\u0000', city: 'b', postalCode: 'c', country: 'ES' } }, 'body:/address/street'],
     ];
     for (const [override, path] of cases) {
       const res = await app.inject({ method: 'POST', url: '/customers', payload: validCustomer(override) });

@@ -56,7 +56,7 @@ export function defineListTests(factory: DatabaseFactory): void {
   test('limit outside 1..max is 400 (not clamped); a malformed cursor is 400', async (t) => {
     const { app } = await startHarness(t, factory);
     await createMany(app, 2);
-    for (const query of ['limit=101', 'limit=0', 'limit=-1', 'limit=abc', 'limit=2.5', 'status=deleted', 'unknown=1']) {
+    for (const query of ['limit=101', 'limit=0', 'limit=-1', 'limit=abc', 'limit=2.5', 'status=deleted', 'unknown=1', 'q=a%00b']) {
       const res = await app.inject({ method: 'GET', url: `/customers?${query}` });
       assert.equal(res.statusCode, 400, query);
       assert.equal(res.json().error.code, 'SVC_ERR_VALIDATION', query);
