@@ -12,6 +12,11 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AuthSchema } from '../auth/config-schema.js';
 import { CacheStoreConfigSchema } from '../cache/store-config.js';
 import { filterSchemas } from '../filters/registry.js';
+import { CircuitBreakerSchema } from '../breaker/config-schema.js';
+import { DiscoverySchema, ProvidersSchema } from '../discovery/config-schema.js';
+import { HealthCheckSchema, OutlierDetectionSchema } from '../health/config-schema.js';
+import { RetryBudgetSchema, RetrySchema } from '../retry/config-schema.js';
+import { LoadBalancerSchema } from '../service/balancers/config-schema.js';
 
 const Port = (def: number, description: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description });
@@ -96,12 +101,13 @@ export const EndpointSchema = Type.Object(
 export const ServiceSchema = Type.Object(
   {
     endpoints: Type.Array(EndpointSchema, { default: [], description: 'Static endpoints of the service.' }),
-    loadBalancer: Type.Object(
-      {
-        policy: Type.Union([Type.Literal('round-robin')], { default: 'round-robin', description: 'How an endpoint is picked for each request.' }),
-      },
-      { additionalProperties: false, default: {}, description: 'Load-balancing policy.' },
-    ),
+    loadBalancer: LoadBalancerSchema,
+    discovery: DiscoverySchema,
+    healthCheck: Type.Optional(HealthCheckSchema),
+    outlierDetection: OutlierDetectionSchema,
+    retry: RetrySchema,
+    retryBudget: RetryBudgetSchema,
+    circuitBreaker: CircuitBreakerSchema,
     connectionsPerEndpoint: Type.Integer({ minimum: 1, maximum: 10000, default: 128, description: 'Most open connections from this gateway to one endpoint (undici Pool size); requests beyond wait in the pool queue.' }),
     maxPendingPerEndpoint: Type.Integer({ minimum: 0, default: 1024, description: 'Most requests waiting for a connection to one endpoint; beyond it the gateway answers 503 at once.' }),
     connectTimeoutMs: Type.Integer({ minimum: 10, default: 2000, description: 'Time to establish a TCP connection to an endpoint; past it 504.' }),
@@ -139,6 +145,12 @@ export const RouteSchema = Type.Object(
     stripPrefix: Type.Optional(Type.String({ pattern: '^/', description: 'Prefix removed from the path before it goes upstream.' })),
     addPrefix: Type.Optional(Type.String({ pattern: '^/', description: 'Prefix added to the path (after stripPrefix) before it goes upstream.' })),
     rewrite: Type.Optional(Type.String({ pattern: '^/', description: 'Upstream path template; {param} is replaced by the captured parameter. Exclusive with stripPrefix/addPrefix.' })),
+    retry: Type.Optional(
+      Type.Object(RetrySchema.properties, {
+        additionalProperties: false,
+        description: "This route's retry policy, replacing the service's `retry` whole (fields left out take their defaults).",
+      }),
+    ),
     filters: Type.Array(Type.Union(filterSchemas as TSchema[]), {
       default: [],
       description: 'Filters run in this order, top to bottom, before the request is proxied.',
@@ -161,6 +173,7 @@ export const GatewayConfigSchema = Type.Object(
     identityHeaders: IdentityHeadersSchema,
     auth: AuthSchema,
     stores: StoresSchema,
+    providers: ProvidersSchema,
     services: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }), ServiceSchema, {
       default: {},
       additionalProperties: false,
