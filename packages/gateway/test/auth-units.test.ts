@@ -12,7 +12,9 @@ import { parseScopes } from '../src/auth/principal.js';
 import { createTokenCache, hashToken, type VerifiedToken } from '../src/auth/token-cache.js';
 import { extractBearerToken } from '../src/filters/jwt-auth/extract-token.js';
 import { jwtAuthFilterDefinition } from '../src/filters/jwt-auth/definition.js';
-import { createClock, createManualTimers, makeKey } from './auth-fixtures.js';
+import { acquireIssuer } from '../src/auth/issuer-registry.js';
+import { createTokenVerifier } from '../src/auth/token-verifier.js';
+import { createClock, createDeps, createManualTimers, makeKey, signToken } from './auth-fixtures.js';
 
 function entry(subject: string): VerifiedToken {
   return { principal: { subject, clientId: undefined, scopes: new Set(), issuer: 'i', claims: {}, expiresAt: 0 }, alg: 'RS256', audiences: ['a'], scopeHeader: '' };
@@ -154,4 +156,28 @@ test('JWKS cache: single flight, keys kept on failure, invalid sets rejected, cl
   assert.equal(failures, bad.length);
   cache.close();
   assert.deepEqual(timers.pending(), []);
+});
+
+test('token verifier: concurrent requests with the same new token share one verification', async (t) => {
+  const key = await makeKey('RS256', 'sf-1');
+  let jwksCalls = 0;
+  const issuer = 'http://idp.invalid';
+  const deps = createDeps(t, { auth: { issuers: { local: { issuer, jwksUri: 'http://idp.invalid/jwks' } } } });
+  const runtime = acquireIssuer('local', deps, {
+    fetch: async () => {
+      jwksCalls++;
+      return Response.json({ keys: [key.publicJwk] });
+    },
+    timers: createManualTimers(),
+  });
+  const metrics = getAuthMetrics(deps.metrics);
+  const verifier = createTokenVerifier({ issuers: [runtime], audiences: ['portero-api'] }, createTokenCache({ maxEntries: 10, maxTtlMs: 60_000 }), metrics);
+  const token = await signToken({ issuer }, { key });
+  const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(token)));
+  assert.ok(results.every((r) => r === results[0]), 'one verification result shared by all');
+  assert.equal(jwksCalls, 1);
+  assert.equal(metrics.tokenCache('miss').value, 20);
+  const again = verifier.verify(token);
+  assert.equal(again instanceof Promise, false, 'a cache hit answers synchronously');
+  assert.equal(metrics.tokenCache('hit').value, 1);
 });

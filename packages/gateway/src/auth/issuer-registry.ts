@@ -6,6 +6,8 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, type FlattenedJWSInput, type JWSHeaderParameters } from 'jose';
 import { Value } from '@sinclair/typebox/value';
+// Registers the `uri` format the auth schema uses (the gateway's config loader does the same).
+import '../config/formats.js';
 import type { FilterDeps } from '../filters/registry.js';
 import { AuthSchema, HMAC_ALGORITHMS, validateAuthConfig, type AuthConfig, type IssuerConfig } from './config-schema.js';
 import { createDiscovery } from './discovery.js';

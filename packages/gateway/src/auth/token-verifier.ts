@@ -65,6 +65,7 @@ export function createTokenVerifier(profile: VerifierProfile, cache: TokenCache,
     });
   }
   const introspector = profile.issuers.find((r) => r.introspection !== undefined);
+  const inflight = new Map<string, Promise<VerifiedToken>>();
   const hit = metrics.tokenCache('hit');
   const miss = metrics.tokenCache('miss');
 
@@ -131,8 +132,13 @@ export function createTokenVerifier(profile: VerifierProfile, cache: TokenCache,
         return cached;
       }
       miss.value++;
-      if (jwtShaped) return verifyJwt(token, key);
-      return verifyOpaque(token, key, introspector as IssuerRuntime);
+      // Concurrent requests with the same new token share one verification.
+      let running = inflight.get(key);
+      if (running === undefined) {
+        running = (jwtShaped ? verifyJwt(token, key) : verifyOpaque(token, key, introspector as IssuerRuntime)).finally(() => inflight.delete(key));
+        inflight.set(key, running);
+      }
+      return running;
     },
   };
 }
