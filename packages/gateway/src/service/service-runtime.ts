@@ -45,6 +45,8 @@ export interface ServiceRuntime {
   onResult(listener: (endpointId: string, outcome: TryOutcome) => void): () => void;
   setEndpoints(endpoints: readonly Endpoint[]): void;
   setEndpointAvailable(endpointId: string, available: boolean): void;
+  /** The state (and pool) of one endpoint, e.g. for a retry executor that picks by Endpoint. */
+  endpointState(endpointId: string): EndpointState | undefined;
   endpoints(): readonly EndpointState[];
   update(config: ServiceConfig): void;
   close(): Promise<void>;
@@ -154,6 +156,7 @@ export function createServiceRuntime(options: ServiceRuntimeOptions): ServiceRun
       state.available = available;
       refreshBalancer();
     },
+    endpointState: (endpointId) => states.get(endpointId),
     endpoints() {
       return [...states.values()];
     },
