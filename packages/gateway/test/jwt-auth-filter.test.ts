@@ -208,7 +208,7 @@ test('an unknown kid triggers one refetch per cooldown, shared by a flood of 100
   assert.equal(s.idp.count('/jwks'), before + 2, 'one more fetch after the cooldown');
 });
 
-test('jku, x5u and embedded jwk headers are never followed', async (t) => {
+test('jku, x5u, embedded jwk and x5c headers are never followed', async (t) => {
   const s = await setup(t);
   const trap = await startTrap(t);
   const attacker = await makeKey('RS256', 'attacker');
@@ -216,6 +216,7 @@ test('jku, x5u and embedded jwk headers are never followed', async (t) => {
     { jku: `${trap.url}/jwks.json`, kid: 'attacker' },
     { x5u: `${trap.url}/cert.pem`, kid: 'attacker' },
     { jwk: attacker.publicJwk, kid: 'attacker' },
+    { x5c: ['MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA'], kid: 'attacker' },
     { jku: `${trap.url}/jwks.json`, jwk: attacker.publicJwk, kid: rsKey.kid },
   ];
   for (const header of headers) {
