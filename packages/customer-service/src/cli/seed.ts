@@ -7,7 +7,8 @@ import { seedCustomers } from '../seed/seed-customers.js';
 /**
  * `npm run seed -w @portero/customer-service -- --count 10000 [--seed 42] [--batch-size 500]`
  * Writes deterministic customers into the database the service itself would use (DATABASE_URL
- * or SQLITE_PATH), migrating it first. Prints one JSON line with the outcome.
+ * or SQLITE_PATH, relative to the directory npm was invoked from), migrating it first. Prints
+ * one JSON line with the outcome.
  */
 const USAGE = 'usage: seed --count N [--seed S] [--batch-size B]';
 
@@ -28,7 +29,9 @@ async function main(): Promise<void> {
   const count = positiveInteger('count', values.count, undefined, 10_000_000);
   const seed = positiveInteger('seed', values.seed, 42, 2 ** 31 - 1);
   const batchSize = positiveInteger('batch-size', values['batch-size'], 500, 2000);
-  const config = loadConfig();
+  // Through `npm run seed` the script runs in the package folder; INIT_CWD is where the user
+  // typed the command, so a relative SQLITE_PATH means the same file the services there use.
+  const config = loadConfig(process.env, process.env.INIT_CWD ?? process.cwd());
   const handle = createDatabase(config);
   try {
     await migrateToLatest(handle);

@@ -14,8 +14,8 @@ export interface Child {
 }
 
 /** Runs a TypeScript file with tsx; the test kills it at the end if it is still running. */
-export function spawnTs(t: TestContext, script: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+export function spawnTs(t: TestContext, script: string, env: Record<string, string>, args: string[] = []): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: PACKAGE_DIR,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
