@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { checkAuthConfig } from '../src/auth/config-checks.js';
 import { AuthSchema, validateAuthConfig, type AuthConfig } from '../src/auth/config-schema.js';
 import { parseMaxAge } from '../src/auth/fetch-json.js';
 import { createJwksCache } from '../src/auth/jwks-cache.js';
@@ -180,4 +181,20 @@ test('token verifier: concurrent requests with the same new token share one veri
   const again = verifier.verify(token);
   assert.equal(again instanceof Promise, false, 'a cache hit answers synchronously');
   assert.equal(metrics.tokenCache('hit').value, 1);
+});
+
+test('auth config checks: unknown issuer names, HMAC without a secret, empty algorithm intersection', () => {
+  const issuer = Value.Default(AuthSchema, { issuers: { local: { issuer: 'http://idp' } } }) as AuthConfig;
+  const route = (jwtAuth: Record<string, unknown>) => ({ id: 'r', match: { path: '/' }, service: 's', filters: [{ cache: {} }, { jwtAuth }] });
+  assert.deepEqual(checkAuthConfig({ auth: issuer, routes: [route({ issuers: ['local'], audiences: ['a'] })] }), []);
+  const problems = checkAuthConfig({
+    auth: { ...issuer, issuers: { ...issuer.issuers, hs: { ...issuer.issuers.local, algorithms: ['HS256'] } } },
+    routes: [route({ issuers: ['local', 'nope'], audiences: ['a'], algorithms: ['PS256'] }), route({ issuers: ['local'], audiences: ['a'], algorithms: ['HS256', 'RS256'] })],
+  });
+  assert.deepEqual(
+    problems.map((p) => p.path.join('/')),
+    ['auth/issuers/hs/algorithms', 'routes/0/filters/1/jwtAuth/algorithms', 'routes/0/filters/1/jwtAuth/issuers/1', 'routes/1/filters/1/jwtAuth/algorithms'],
+  );
+  assert.deepEqual(checkAuthConfig(null), []);
+  assert.deepEqual(checkAuthConfig({ routes: [route({ issuers: ['x'] })] }).map((p) => p.message), ['unknown issuer "x" (auth.issuers is empty)']);
 });
