@@ -59,6 +59,8 @@ async function cursorAt(url, skip) {
 }
 
 function load(url) {
+  // A short unmeasured run first, so JIT warm-up and connection set-up do not count.
+  execFileSync('npx', ['autocannon', '-c', values.connections, '-d', '2', url], { cwd: pkg, stdio: 'ignore' });
   const out = execFileSync('npx', ['autocannon', '-c', values.connections, '-d', values.duration, '--json', url], { cwd: pkg, maxBuffer: 64 * 1024 * 1024 });
   const result = JSON.parse(out.toString());
   return { reqPerSec: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts };
