@@ -114,6 +114,38 @@ for (const args of usageErrors) {
   });
 }
 
+test('start refuses an invalid file with every problem on stderr and exits 1', async (t) => {
+  const { invalid } = await files(t);
+  const result = await portero(['start', '--config', invalid]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /^listener\.port: /m);
+  assert.match(result.stderr, /^routes\[0\]\.service: unknown service "customer"$/m);
+});
+
+test('start runs the gateway until SIGTERM, then exits 0', async (t) => {
+  const { dir } = await files(t);
+  const file = join(dir, 'gateway.yaml');
+  await writeFile(file, 'listener:\n  port: 0\nadmin:\n  port: 0\nlogging:\n  level: info\n');
+  const child = spawn(process.execPath, [bin, 'start', '--config', file], { env: { PATH: process.env.PATH ?? '', PORTERO_FROM_SOURCE: '1' } });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('"msg":"listening"')) resolve();
+    });
+    child.on('exit', () => reject(new Error(`exited before listening: ${output}`)));
+  });
+  const listening = JSON.parse(output.split('\n').find((line) => line.includes('"msg":"listening"')) as string);
+  const health = await fetch(`${listening.adminUrl}/health/live`);
+  assert.equal(health.status, 200);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
+
 test('help exits 0', async () => {
   const result = await portero(['help']);
   assert.equal(result.code, 0);

@@ -194,13 +194,13 @@ test('loadConfigFile reads YAML and JSON by extension and reports an unreadable 
   assert.deepEqual(!missing.ok && missing.errors.map((e) => [e.path, e.code]), [['', 'CONFIG_FILE_UNREADABLE']]);
 });
 
-test('static section checks and jwtAuth issuer references are reported with their paths', () => {
+test('auth checks (issuer consistency, jwtAuth issuer references) are reported with their paths', () => {
   const config = base();
   config.auth = { issuers: { main: { issuer: 'https://id.example.test', algorithms: ['HS256'] } } };
   config.routes[0].filters = [{ jwtAuth: { issuers: ['main', 'other'], audiences: ['customers-api'] } }];
   assert.deepEqual(errorsOf(config), [
-    ['auth.issuers.main.algorithms', 'CONFIG_SECTION'],
-    ['routes[0].filters[0].jwtAuth.issuers[1]', 'CONFIG_UNKNOWN_ISSUER'],
+    ['auth.issuers.main.algorithms', 'CONFIG_AUTH'],
+    ['routes[0].filters[0].jwtAuth.issuers[1]', 'CONFIG_AUTH'],
   ]);
   config.auth.issuers.main.hmacSecret = 'a-shared-secret-of-at-least-32-chars!';
   config.routes[0].filters[0].jwtAuth.issuers = ['main'];

@@ -1,23 +1,24 @@
+import { loadConfigFile } from '../config/load.js';
 import type { CliIo } from './io.js';
 
 /**
- * `portero start --config FILE`: hands over to the gateway's entry point (src/main.ts), which
- * loads the file, starts the listeners and handles signals. The specifier is computed so this
- * file compiles before that module exists; a missing entry point is reported, not thrown.
+ * `portero start --config FILE`: checks the file first, printing problems the way `validate`
+ * does (1 when invalid), then hands over to the gateway's entry point (src/main.ts `start`),
+ * which listens, logs and handles signals; the process then lives until SIGTERM / SIGINT.
  */
 export async function startCommand(file: string, io: CliIo): Promise<number> {
-  const entry = '../main.js';
-  let main: { start?: (options: { configFile: string }) => Promise<unknown> };
+  const loaded = await loadConfigFile(file, io.env);
+  if (!loaded.ok) {
+    for (const error of loaded.errors) io.stderr(error.path === '' ? `${error.message}\n` : `${error.path}: ${error.message}\n`);
+    return 1;
+  }
+  // Loaded lazily: `validate` must not pay for (or depend on) the whole data plane.
+  const { start } = await import('../main.js');
   try {
-    main = (await import(entry)) as typeof main;
+    await start({ configFile: file, env: { ...io.env } });
   } catch (error) {
-    io.stderr(`portero: cannot load the gateway entry point: ${(error as Error).message}\n`);
+    io.stderr(`portero: ${(error as Error).message}\n`);
     return 1;
   }
-  if (typeof main.start !== 'function') {
-    io.stderr('portero: the gateway entry point does not export start()\n');
-    return 1;
-  }
-  await main.start({ configFile: file });
   return 0;
 }

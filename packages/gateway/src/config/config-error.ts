@@ -32,8 +32,7 @@ export type ConfigErrorCode =
   | 'CONFIG_FILTER_SHAPE'
   | 'CONFIG_UNKNOWN_FILTER'
   | 'CONFIG_FILTER'
-  | 'CONFIG_SECTION'
-  | 'CONFIG_UNKNOWN_ISSUER';
+  | 'CONFIG_AUTH';
 
 export type ConfigResult<T> = { ok: true; config: T } | { ok: false; errors: ConfigError[] };
 
