@@ -73,3 +73,27 @@ test('main.ts: logs the real URL, and on SIGTERM finishes the in-flight request,
   const row = await handle.db.selectFrom('customers').select(['id', 'email']).executeTakeFirst();
   assert.deepEqual(row, { id: created.id, email: 'inflight@example.com' });
 });
+
+test('two instances share one SQLite file: writes on either are read on both, concurrent writes do not fail', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'customers-shared-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { PORT: '0', HOST: '127.0.0.1', SQLITE_PATH: join(dir, 'customers.sqlite'), LOG_LEVEL: 'warn', DATABASE_URL: '' };
+  const instances = [spawnTs(t, 'src/main.ts', env), spawnTs(t, 'src/main.ts', env)];
+  const urls = await Promise.all(instances.map(async (child) => JSON.parse(await child.waitForLine(isLog('listening'))).url as string));
+
+  const posts = Array.from({ length: 40 }, (_, i) =>
+    fetch(`${urls[i % 2]}/customers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `Shared ${i}`, email: `shared${i}@example.com` }),
+    }),
+  );
+  const statuses = await Promise.all(posts.map(async (p) => (await p).status));
+  assert.deepEqual(statuses, Array(40).fill(201));
+  for (const url of urls) {
+    const page = (await (await fetch(`${url}/customers?limit=100`)).json()) as { items: unknown[] };
+    assert.equal(page.items.length, 40);
+  }
+  for (const child of instances) child.process.kill('SIGTERM');
+  assert.deepEqual(await Promise.all(instances.map((c) => c.exited)), [0, 0]);
+});
