@@ -24,6 +24,11 @@ test('the JSON Schema is a draft-07 document editors can use', () => {
   // Sections with defaults may be left out of a file, so an editor must not demand them.
   assert.equal(schema.required, undefined);
   assert.equal(schema.properties.listener.properties.port.default, 8080);
+  // `port: ${PORT:-8080}` must not be flagged by an editor.
+  const [integer, reference] = schema.properties.listener.properties.port.anyOf;
+  assert.equal(integer.type, 'integer');
+  assert.ok(new RegExp(reference.pattern).test('${PORT:-8080}'));
+  assert.ok(!new RegExp(reference.pattern).test('8080'));
   assert.ok(schema.properties.routes.items.required.includes('service'));
 });
 

@@ -41,8 +41,31 @@ function relaxDefaultedRequired(node: unknown): void {
   Object.values(schema).forEach(relaxDefaultedRequired);
 }
 
+const ENV_REFERENCE = { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}', description: 'An environment reference, converted when the config loads.' };
+
+/**
+ * `port: ${PORT:-8080}` is valid (the loader converts interpolated values), so where a number,
+ * boolean, enumeration or constrained string (`url: ${UPSTREAM}`) is expected, the editor schema
+ * also accepts a string holding a reference; the loader checks the expanded value.
+ */
+function allowEnvReferences(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(allowEnvReferences);
+  if (node === null || typeof node !== 'object') return node;
+  const schema = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, allowEnvReferences(value)])) as Json;
+  const constrainedString = schema.type === 'string' && ['format', 'pattern', 'minLength', 'maxLength'].some((key) => key in schema);
+  if (schema.type === 'integer' || schema.type === 'number' || schema.type === 'boolean' || constrainedString) {
+    const { description, default: fallback, ...rest } = schema;
+    return { ...(description === undefined ? {} : { description }), ...(fallback === undefined ? {} : { default: fallback }), anyOf: [rest, ENV_REFERENCE] };
+  }
+  // Enumerations (`level: ${LOG_LEVEL:-info}`) likewise.
+  if (Array.isArray(schema.anyOf) && schema.anyOf.length > 0 && schema.anyOf.every((option: Json) => option.const !== undefined)) {
+    return { ...schema, anyOf: [...schema.anyOf, ENV_REFERENCE] };
+  }
+  return schema;
+}
+
 export function renderJsonSchema(): string {
-  const schema = plainSchema();
+  const schema = allowEnvReferences(plainSchema()) as Json;
   relaxDefaultedRequired(schema);
   const { $id, title, ...rest } = schema;
   const document = {
@@ -71,8 +94,9 @@ export function renderConfigReference(): string {
     `<!-- Generated from packages/gateway/src/config/schema.ts and the filter registry by \`${GENERATE_COMMAND}\`; do not edit. -->`,
     '',
     'Portero reads one YAML file (JSON when the name ends in `.json`); `config/local.yaml` is a',
-    'commented starting point. Check a file with `portero validate FILE`: it prints every problem',
-    'with its path, one per line, and exits 1, or prints `ok`.',
+    'commented starting point. Check a file with `portero validate FILE` (in a checkout:',
+    '`node packages/gateway/bin/portero.mjs validate FILE`): it prints every problem with its path,',
+    'one per line, and exits 1, or prints `ok`.',
     '',
     '- **Environment references.** In any string value, `${VAR}` is replaced by the variable and',
     '  `${VAR:-default}` by the variable or, when it is unset or empty, the default. A missing',
