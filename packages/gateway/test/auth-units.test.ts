@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import { test } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { pino } from 'pino';
@@ -9,13 +9,13 @@ import { AuthSchema, validateAuthConfig, type AuthConfig } from '../src/auth/con
 import { parseMaxAge } from '../src/auth/fetch-json.js';
 import { createJwksCache } from '../src/auth/jwks-cache.js';
 import { getAuthMetrics } from '../src/auth/metrics.js';
-import { parseScopes } from '../src/auth/principal.js';
+import { buildVerifiedToken, parseScopes, UnidentifiedPrincipalError } from '../src/auth/principal.js';
 import { createTokenCache, hashToken, type VerifiedToken } from '../src/auth/token-cache.js';
 import { extractBearerToken } from '../src/filters/jwt-auth/extract-token.js';
 import { jwtAuthFilterDefinition } from '../src/filters/jwt-auth/definition.js';
 import { acquireIssuer } from '../src/auth/issuer-registry.js';
 import { createTokenVerifier } from '../src/auth/token-verifier.js';
-import { createClock, createDeps, createManualTimers, makeKey, signToken } from './auth-fixtures.js';
+import { closeServer, createClock, createDeps, createManualTimers, listen, makeKey, signToken, startTrap } from './auth-fixtures.js';
 
 function entry(subject: string): VerifiedToken {
   return { principal: { subject, clientId: undefined, scopes: new Set(), issuer: 'i', claims: {}, expiresAt: 0 }, alg: 'RS256', audiences: ['a'], scopeHeader: '' };
@@ -197,4 +197,38 @@ test('auth config checks: unknown issuer names, HMAC without a secret, empty alg
   );
   assert.deepEqual(checkAuthConfig(null), []);
   assert.deepEqual(checkAuthConfig({ routes: [route({ issuers: ['x'] })] }).map((p) => p.message), ['unknown issuer "x" (auth.issuers is empty)']);
+});
+
+test('identity values are made header-safe once, when the token is verified', () => {
+  const vt = buildVerifiedToken({ sub: 'eve\r\nx-auth-scopes: admin', client_id: 'ok-client', scope: 'a b\u00e9 c' }, 'http://idp', 'RS256', 0);
+  assert.equal(vt.principal.subject, 'eve%0D%0Ax-auth-scopes%3A%20admin');
+  assert.equal(vt.principal.clientId, 'ok-client');
+  assert.equal(vt.scopeHeader, 'a c');
+  assert.deepEqual(buildVerifiedToken({ client_id: 'svc', aud: ['x', 1] }, 'i', 'RS256', 0).audiences, ['x']);
+  assert.equal(buildVerifiedToken({ client_id: 'svc' }, 'i', 'RS256', 0).principal.subject, 'svc', 'client credentials tokens without sub');
+  assert.throws(() => buildVerifiedToken({ scope: 'a' }, 'i', 'RS256', 0), UnidentifiedPrincipalError);
+});
+
+test('JWKS fetches give up after fetchTimeoutMs and never follow redirects', async (t) => {
+  const trap = await startTrap(t);
+  const server = createServer((req, res) => {
+    if (req.url === '/redirect') res.writeHead(302, { location: `${trap.url}/jwks` }).end();
+    // '/hang' never answers: the timeout must end the fetch.
+  });
+  const origin = await listen(server);
+  t.after(() => closeServer(server));
+  for (const path of ['/hang', '/redirect']) {
+    const cache = createJwksCache({
+      issuerName: 'unit',
+      resolveJwksUri: async () => `${origin}${path}`,
+      options: { fetchTimeoutMs: 200, refreshIntervalSeconds: 300, minRefreshSeconds: 60, maxRefreshSeconds: 3600, failureRetrySeconds: 15, unknownKidCooldownSeconds: 30, maxResponseBytes: 4096 },
+      logger: pino({ level: 'silent' }),
+      metrics: getAuthMetrics(new Registry()),
+      timers: createManualTimers(),
+    });
+    assert.equal(await cache.refresh(), false, path);
+    assert.equal(cache.keyCount, 0);
+    cache.close();
+  }
+  assert.equal(trap.hits(), 0, 'the redirect target was never contacted');
 });
