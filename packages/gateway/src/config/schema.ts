@@ -134,7 +134,7 @@ export const RouteMatchSchema = Type.Object(
     ),
     host: Type.Optional(Type.String({ description: 'Host the request must address (exact, case-insensitive, port ignored). Omitted: any host.' })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'Which requests the route takes: a path, and optionally methods and a host.' },
 );
 
 export const RouteSchema = Type.Object(
