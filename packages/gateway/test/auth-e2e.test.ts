@@ -87,7 +87,7 @@ async function startStack(t: TestContext) {
   const upstream = await startUpstream(t);
   const config = makeConfig({
     // Cache off so that every request really verifies against the current keys.
-    auth: { tokenCache: { maxEntries: 0 }, issuers: { local: { issuer: server.issuer } } },
+    auth: { tokenCache: { maxEntries: 0 }, issuers: { local: { issuer: server.issuer, tokenType: 'at+jwt' } } },
     services: { customers: { endpoints: [{ url: upstream.url }] } },
     routes: [
       {

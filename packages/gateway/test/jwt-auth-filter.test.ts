@@ -378,3 +378,12 @@ test('create fails on an unknown issuer name and on HMAC without a secret', asyn
     /invalid auth config at \/issuers\/local\/algorithms/,
   );
 });
+
+test('tokenType: an issuer that marks access tokens (at+jwt) refuses other JWTs such as ID tokens', async (t) => {
+  const s = await setup(t, { issuer: { tokenType: 'at+jwt' } });
+  assert.equal((await s.run(bearer(await signToken(s.idp, { key: rsKey })))).upstreamCalled, true, 'typ at+jwt');
+  assert.equal((await s.run(bearer(await signToken(s.idp, { key: rsKey, header: { typ: 'application/at+jwt' } })))).upstreamCalled, true);
+  await expectRefused(s, bearer(await signToken(s.idp, { key: rsKey, header: { typ: 'JWT' } })), 401, 'GW_ERR_AUTH_INVALID_TOKEN', 'token_type');
+  const noTyp = await signToken(s.idp, { key: rsKey, header: { typ: undefined } });
+  await expectRefused(s, bearer(noTyp), 401, 'GW_ERR_AUTH_INVALID_TOKEN', 'token_type');
+});

@@ -48,6 +48,7 @@ export const IssuerSchema = Type.Object(
     algorithms: Type.Array(AlgorithmSchema, { minItems: 1, uniqueItems: true, default: ['RS256', 'ES256'], description: 'Signature algorithms accepted for this issuer. `none` is never accepted. HS256/384/512 need `hmacSecret` and are verified only with that secret, never with a JWKS key.' }),
     hmacSecret: Type.Optional(Type.String({ minLength: 32, description: 'Shared secret for HS* tokens of this issuer (at least 32 characters). Without it HMAC tokens are always rejected.' })),
     clockToleranceSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 30, description: 'Clock skew allowed when checking `exp` and `nbf`.' }),
+    tokenType: Type.Optional(Type.String({ minLength: 1, description: 'Required `typ` header of this issuer\'s access tokens, e.g. `at+jwt` (RFC 9068; `application/at+jwt` matches too). Set it when the issuer marks its access tokens, so that its ID tokens or other JWTs cannot be replayed as access tokens. Omitted: `typ` is not checked.' })),
     jwks: JwksOptionsSchema,
     introspection: Type.Optional(IntrospectionSchema),
   },

@@ -22,6 +22,7 @@ const DESCRIPTIONS: Record<string, string> = {
   subject: 'The access token identifies no subject or client',
   inactive: 'The access token is not active',
   claims: 'The access token claims are invalid',
+  token_type: 'The token is not an access token of the accepted type',
   invalid: 'The access token is invalid',
 };
 

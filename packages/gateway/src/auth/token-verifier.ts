@@ -61,6 +61,7 @@ export function createTokenVerifier(profile: VerifierProfile, cache: TokenCache,
         algorithms,
         clockTolerance: profile.clockToleranceSeconds ?? runtime.config.clockToleranceSeconds,
         requiredClaims: ['exp', 'iss', 'aud'],
+        ...(runtime.config.tokenType === undefined ? {} : { typ: runtime.config.tokenType }),
       },
     });
   }
@@ -164,6 +165,7 @@ export function toFailure(err: unknown): AuthFailure {
       if (e.claim === 'nbf') return new AuthFailure('not_yet_valid');
       if (e.claim === 'iss') return new AuthFailure('issuer');
       if (e.claim === 'aud') return new AuthFailure('audience');
+      if (e.claim === 'typ') return new AuthFailure('token_type');
       return new AuthFailure('claims');
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
       return new AuthFailure('algorithm');
