@@ -1,10 +1,12 @@
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { startService } from './lifecycle.js';
+import { createRegistrationHooks } from './registration/registration-hooks.js';
 
 /**
  * Process entry point: configuration from the environment, JSON logs on stdout, migrations,
- * listen, and a graceful stop on SIGTERM/SIGINT bounded by SHUTDOWN_TIMEOUT_MS.
+ * listen, self-registration (REGISTRY), and a graceful stop on SIGTERM/SIGINT (deregister, drain)
+ * bounded by SHUTDOWN_TIMEOUT_MS.
  */
 async function main(): Promise<void> {
   let config;
@@ -19,7 +21,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: 'customer-service', pid: process.pid } });
   let service;
   try {
-    service = await startService(config, logger);
+    service = await startService(config, logger, createRegistrationHooks(config.registration, logger));
   } catch (error) {
     logger.fatal({ err: error }, 'start failed');
     process.exitCode = 1;

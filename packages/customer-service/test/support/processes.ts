@@ -13,9 +13,12 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-/** Runs a TypeScript file with tsx; the test kills it at the end if it is still running. */
+/**
+ * Runs a TypeScript file with tsx; the test kills it at the end if it is still running. The
+ * `development` condition resolves `@portero/gateway/*` to its TypeScript sources, not dist.
+ */
 export function spawnTs(t: TestContext, script: string, env: Record<string, string>, args: string[] = []): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', script, ...args], {
     cwd: PACKAGE_DIR,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
