@@ -21,6 +21,7 @@ export const errorCatalog = {
   GW_ERR_UPSTREAM: { status: 502, message: 'The upstream service failed to answer.' },
   GW_ERR_NO_ENDPOINT: { status: 503, message: 'No endpoint of the service is available.' },
   GW_ERR_UPSTREAM_OVERLOADED: { status: 503, message: 'Too many requests are waiting for the upstream service.' },
+  GW_ERR_CIRCUIT_OPEN: { status: 503, message: 'The upstream service is failing; requests are refused for a short while.' },
   GW_ERR_DRAINING: { status: 503, message: 'The gateway is shutting down.' },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream service did not answer in time.' },
   GW_ERR_CACHE_ONLY_IF_CACHED: { status: 504, message: 'The request asked for a cached response only (only-if-cached) and none is stored.' },

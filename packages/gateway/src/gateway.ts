@@ -18,6 +18,10 @@ import { createDataListener, type DataListener } from './listener/data-listener.
 import { createLogger, flushLogger } from './logging/logger.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createProxyTerminal } from './proxy/proxy-terminal.js';
+import { createEmbeddedRegistry, type EmbeddedRegistry } from './discovery/embedded-registry.js';
+import { createRegistryAdminPlugin } from './discovery/registry-admin-plugin.js';
+import { createResilienceController, type ResilienceController } from './health/resilience-controller.js';
+import { createResilientProxyTerminal } from './retry/resilient-proxy-terminal.js';
 import { createSharedResources, type ClosableResources } from './resources.js';
 import type { RouteSnapshot } from './router/compiled-route.js';
 import { compileRoutes, type ConfigIssue } from './router/compile-routes.js';
@@ -43,6 +47,11 @@ export interface GatewayOptions {
   loadConfig?: (file: string, env: NodeJS.ProcessEnv) => Promise<ConfigResult<GatewayConfig>>;
   /** Include prom-client's process metrics (default true). */
   defaultMetrics?: boolean;
+  /**
+   * Discovery providers, active/passive health, retries, retry budget and circuit breaker per
+   * service (default true). False keeps the plain one-try proxy.
+   */
+  resilience?: boolean;
 }
 
 export interface ReloadResult {
@@ -90,7 +99,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   const resources = createSharedResources();
   const registry = createServiceRegistry(options.createBalancer ?? defaultBalancerFactory);
   const loadConfig = options.loadConfig ?? loadConfigFile;
-  const terminal = createProxyTerminal({ metrics, maxBodyBytes: initial.limits.maxBodyBytes });
+  const registryToken = env.PORTERO_REGISTRY_TOKEN !== undefined && env.PORTERO_REGISTRY_TOKEN !== '' ? env.PORTERO_REGISTRY_TOKEN : initial.providers.registry.token;
+  const embeddedRegistry: EmbeddedRegistry | undefined =
+    options.resilience !== false && registryToken !== undefined ? createEmbeddedRegistry({ config: initial.providers.registry }) : undefined;
+  const resilience: ResilienceController | undefined =
+    options.resilience !== false ? createResilienceController({ registry: metrics.registry, providers: initial.providers, embeddedRegistry }) : undefined;
+  const terminal = resilience
+    ? createResilientProxyTerminal({ metrics, maxBodyBytes: initial.limits.maxBodyBytes, resilience: resilience.get })
+    : createProxyTerminal({ metrics, maxBodyBytes: initial.limits.maxBodyBytes });
   const serviceListeners = new Set<(services: ReadonlyMap<string, ServiceRuntime>) => void>();
 
   let config = initial;
@@ -112,6 +128,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (errors.length > 0 || !compiled.ok) return { ok: false, errors };
     registry.apply(merged.services);
     for (const route of compiled.snapshot.routes) route.service = registry.get(route.serviceName) as ServiceRuntime;
+    resilience?.sync(registry.all());
     const changed = initialLoad
       ? [...DYNAMIC_SECTIONS]
       : DYNAMIC_SECTIONS.filter((k) => JSON.stringify((config as Record<string, unknown>)[k]) !== JSON.stringify((merged as Record<string, unknown>)[k]));
@@ -186,6 +203,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         gateway: { isReady: () => ready, snapshot: () => gateway.snapshot(), services: () => registry.all(), reload: () => gateway.reload(), registry: metrics.registry },
         token: env.PORTERO_ADMIN_TOKEN !== undefined && env.PORTERO_ADMIN_TOKEN !== '' ? env.PORTERO_ADMIN_TOKEN : config.admin.token,
         plugins: options.adminPlugins,
+        openPlugins: embeddedRegistry ? [createRegistryAdminPlugin({ registry: embeddedRegistry, token: registryToken })] : [],
       });
       await admin.listen({ port: config.admin.port, host: config.admin.host });
       if (options.configFile !== undefined && options.watch !== false) {
@@ -220,6 +238,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       await closed;
     }
     await registry.close();
+    await resilience?.close();
+    await embeddedRegistry?.close();
     await admin?.close();
     const errors = await resources.closeAll();
     for (const err of errors) logger.error({ err }, 'closing a shared resource failed');

@@ -31,6 +31,8 @@ export interface AdminServerOptions {
   readonly gateway: AdminGatewayView;
   readonly token: string | undefined;
   readonly plugins?: readonly AdminPlugin[];
+  /** Plugins registered outside the admin token's scope, with their own auth (the service registry). */
+  readonly openPlugins?: readonly FastifyPluginAsync[];
 }
 
 export async function createAdminServer(options: AdminServerOptions): Promise<FastifyInstance> {
@@ -48,6 +50,8 @@ export async function createAdminServer(options: AdminServerOptions): Promise<Fa
     const text = await gateway.registry.metrics();
     return reply.type(gateway.registry.contentType).send(text);
   });
+
+  for (const plugin of options.openPlugins ?? []) await app.register(plugin);
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin);

@@ -40,7 +40,8 @@ export interface ServiceHealth {
 
 export interface ServiceHealthOptions {
   readonly service: string;
-  readonly balancer: Balancer;
+  /** Receives the available endpoints on every change: the service's balancer, or the runtime's availability flags. */
+  readonly balancer: Pick<Balancer, 'update'>;
   readonly activeCheck?: ActiveHealthCheckConfig | undefined;
   readonly outlierDetection?: OutlierDetectionConfig | undefined;
   readonly probe?: HealthProbe;

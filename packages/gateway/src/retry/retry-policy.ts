@@ -46,8 +46,10 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 
 /** Classifies an error thrown by an undici request into an outcome. */
 export function classifyUpstreamError(err: unknown): UpstreamOutcome & { kind: 'error' } {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  // undici sometimes carries the system error as `cause` of its own.
+  for (const code of [e?.code, e?.cause?.code]) {
+    if (typeof code !== 'string') continue;
     if (CONNECT_CODES.has(code)) return { kind: 'error', error: 'connect' };
     if (TIMEOUT_CODES.has(code)) return { kind: 'error', error: 'timeout' };
   }

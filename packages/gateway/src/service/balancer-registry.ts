@@ -1,3 +1,4 @@
+import { createBalancer } from './balancers/create-balancer.js';
 import { createRoundRobinBalancer } from './round-robin.js';
 import type { Balancer } from './types.js';
 
@@ -10,5 +11,6 @@ export type BalancerFactory = (policy: string) => Balancer;
 
 export const defaultBalancerFactory: BalancerFactory = (policy) => {
   if (policy === 'round-robin') return createRoundRobinBalancer();
+  if (policy === 'weighted-round-robin' || policy === 'least-request' || policy === 'consistent-hash') return createBalancer(policy);
   throw new Error(`unknown load-balancing policy "${policy}"`);
 };
