@@ -17,6 +17,40 @@ export class ClientGoneError extends Error {
   }
 }
 
+/**
+ * The abort handle undici gets for a try. undici accepts any emitter-like object (`once`,
+ * `removeListener`, `aborted`, `reason`); this one costs a small object instead of an
+ * AbortController (an EventTarget) per request.
+ */
+export class TryAbortHandle {
+  aborted = false;
+  reason: unknown = undefined;
+  private listener: (() => void) | undefined = undefined;
+
+  on(_event: 'abort', listener: () => void): this {
+    this.listener = listener;
+    return this;
+  }
+
+  once(event: 'abort', listener: () => void): this {
+    return this.on(event, listener);
+  }
+
+  removeListener(): this {
+    this.listener = undefined;
+    return this;
+  }
+
+  fire(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.();
+  }
+}
+
 export class RequestContext implements GatewayContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -44,6 +78,7 @@ export class RequestContext implements GatewayContext {
   private stateMap: Map<string, unknown> | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private abortReason: unknown = undefined;
+  private tryHandle: TryAbortHandle | undefined = undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, startedAt: number) {
     this.req = req;
@@ -65,6 +100,14 @@ export class RequestContext implements GatewayContext {
     return this.controller.signal;
   }
 
+  /** A fresh abort handle for one upstream try, fired by `abort()`. */
+  tryAbortHandle(): TryAbortHandle {
+    const handle = new TryAbortHandle();
+    if (this.abortReason !== undefined) handle.fire(this.abortReason);
+    this.tryHandle = handle;
+    return handle;
+  }
+
   get aborted(): boolean {
     return this.abortReason !== undefined;
   }
@@ -73,6 +116,7 @@ export class RequestContext implements GatewayContext {
   abort(reason: unknown): void {
     if (this.abortReason !== undefined) return;
     this.abortReason = reason;
+    this.tryHandle?.fire(reason);
     this.controller?.abort(reason);
   }
 

@@ -71,7 +71,10 @@ export function sendResponse(ctx: RequestContext, draining: boolean): void {
   ctx.responseBody = body;
   const tagged = body as Readable & { ctx?: RequestContext };
   tagged.ctx = ctx;
-  body.on('data', countBytes);
+  // With a Content-Length the byte count is known; count chunks only for unsized bodies.
+  const length = headers['content-length'];
+  if (typeof length === 'string' && ctx.method !== 'HEAD') ctx.bytes = Number(length);
+  else body.on('data', countBytes);
   body.on('error', onBodyError);
   body.pipe(res);
 }

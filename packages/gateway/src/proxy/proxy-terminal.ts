@@ -51,7 +51,7 @@ export function createProxyTerminal(options: ProxyOptions): Filter {
         path: ctx.upstreamPath,
         headers: ctx.upstreamHeaders,
         body: requestBody(ctx.req, maxBodyBytes),
-        signal: ctx.signal,
+        signal: ctx.tryAbortHandle() as unknown as AbortSignal,
       });
     } catch (err) {
       runtime.tryFinished(state);
