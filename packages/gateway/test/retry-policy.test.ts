@@ -165,3 +165,13 @@ test('replayable body: no body', async () => {
   assert.equal(body.next(), null);
   assert.equal(body.canReplay(), true);
 });
+
+test('replayable body: the read-ahead stops when the signal aborts (client gone or request timeout)', async () => {
+  const source = new Readable({ read() {} });
+  source.push(Buffer.from('partial'));
+  const controller = new AbortController();
+  const pending = prepareReplayableBody(source, { maxReplayBytes: 100, contentLength: 50, signal: controller.signal });
+  controller.abort(new Error('request timeout'));
+  await assert.rejects(pending, { message: 'request timeout' });
+  source.destroy();
+});

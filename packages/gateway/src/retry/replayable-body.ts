@@ -19,6 +19,8 @@ export interface ReplayableBodyOptions {
   readonly maxReplayBytes: number;
   /** The client's Content-Length, when it sent one. */
   readonly contentLength?: number | undefined;
+  /** Stops the read-ahead (client gone, request timeout): the promise rejects with the signal's reason. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export async function prepareReplayableBody(source: AsyncIterable<Buffer | string> | null, options: ReplayableBodyOptions): Promise<ReplayableBody> {
@@ -28,8 +30,9 @@ export async function prepareReplayableBody(source: AsyncIterable<Buffer | strin
   // A known large body is not read ahead at all: it goes straight through.
   if (options.contentLength === undefined || options.contentLength <= options.maxReplayBytes) {
     let size = 0;
+    const aborted = abortPromise(options.signal);
     while (true) {
-      const { value, done } = await iterator.next();
+      const { value, done } = await (aborted ? Promise.race([iterator.next(), aborted]) : iterator.next());
       if (done) return bufferedBody(Buffer.concat(head));
       const chunk = typeof value === 'string' ? Buffer.from(value) : value;
       head.push(chunk);
@@ -38,6 +41,15 @@ export async function prepareReplayableBody(source: AsyncIterable<Buffer | strin
     }
   }
   return streamedBody(head, iterator);
+}
+
+/** Rejects when `signal` aborts; never settles otherwise. */
+function abortPromise(signal: AbortSignal | undefined): Promise<never> | undefined {
+  if (!signal) return undefined;
+  return new Promise<never>((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }
 
 function bufferedBody(bytes: Buffer | null): ReplayableBody {

@@ -51,6 +51,7 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
       const body = await prepareReplayableBody(requestBody(ctx.req, maxBodyBytes) ?? null, {
         maxReplayBytes: retry.maxReplayBodyBytes,
         contentLength: length === undefined ? undefined : Number(length),
+        signal: ctx.signal,
       });
       result = await executeWithRetries<Dispatcher.ResponseData>({
         service: runtime.name,
@@ -91,6 +92,8 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
       });
     } catch (err) {
       permit?.release('cancelled');
+      // The client left or the request timed out while its body was read ahead.
+      if (ctx.aborted) throw ctx.abortCause;
       throw err;
     }
 
