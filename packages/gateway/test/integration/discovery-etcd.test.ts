@@ -1,6 +1,10 @@
-import { test, type TestContext } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Etcd3 } from 'etcd3';
@@ -9,8 +13,53 @@ import { registerEtcdInstance } from '../../src/discovery/etcd-registration.js';
 import { createManualClock } from '../../src/health/manual-clock.js';
 import type { Endpoint } from '../../src/service/types.js';
 
-const ETCD_URL = process.env.ETCD_URL ?? 'http://127.0.0.1:2379';
-const etcdTarget = new URL(ETCD_URL);
+let ETCD_URL = process.env.ETCD_URL ?? 'http://127.0.0.1:2379';
+let etcdTarget = new URL(ETCD_URL);
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+    return ((await res.json()) as { health?: string }).health === 'true';
+  } catch {
+    return false;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+// CI starts etcd with scripts/etcd-ci.sh; when none answers at ETCD_URL, this file starts its own
+// (the etcd binary from Debian's etcd-server) on free ports and removes it afterwards.
+let ownEtcd: { child: ChildProcess; dataDir: string } | undefined;
+before(async () => {
+  if (await healthy(ETCD_URL)) return;
+  const [client, peer] = [await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(tmpdir(), 'portero-etcd-test-'));
+  const url = `http://127.0.0.1:${client}`;
+  const child = spawn('etcd', ['--name', 'portero-test', '--data-dir', dataDir, '--listen-client-urls', url, '--advertise-client-urls', url, '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`, '--initial-cluster', `portero-test=http://127.0.0.1:${peer}`], { stdio: 'ignore' });
+  ownEtcd = { child, dataDir };
+  const spawnError = new Promise<never>((_resolve, reject) => child.once('error', (err) => reject(new Error(`no etcd at ${ETCD_URL} and none could be started (install etcd-server): ${err.message}`))));
+  const until = Date.now() + 30_000;
+  while (!(await Promise.race([healthy(url), spawnError]))) {
+    if (Date.now() > until) throw new Error('the etcd started for the test did not become healthy');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  ETCD_URL = url;
+  etcdTarget = new URL(url);
+});
+after(async () => {
+  if (!ownEtcd) return;
+  const { child, dataDir } = ownEtcd;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  await exited;
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 /** A unique prefix per run, deleted afterwards. */
 async function testPrefix(t: TestContext): Promise<{ prefix: string; admin: Etcd3 }> {
