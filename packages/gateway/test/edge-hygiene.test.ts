@@ -150,3 +150,18 @@ test('X-Request-Id: a safe client value is propagated, an unsafe one replaced, t
     ['client-id-1', generated, 'err-1'],
   );
 });
+
+test('Expect: 100-continue is answered at the edge and not forwarded; HEAD answers carry no body', async (t) => {
+  const { upstream, gw } = await setup(t);
+  const raw = await rawRequest(
+    gw.port,
+    'POST /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello',
+  );
+  assert.match(raw, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  assert.equal(upstream.seen[0]?.headers.expect, undefined);
+  assert.equal(upstream.seen[0]?.body, 'hello');
+  const head = await send(gw.url + '/a', { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.text, '');
+  assert.equal(upstream.seen[1]?.method, 'HEAD');
+});
