@@ -200,7 +200,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         });
       });
       admin = await createAdminServer({
-        gateway: { isReady: () => ready, snapshot: () => gateway.snapshot(), services: () => registry.all(), reload: () => gateway.reload(), registry: metrics.registry },
+        gateway: { isReady: () => ready, snapshot: () => gateway.snapshot(), services: () => registry.all(), reload: () => gateway.reload(), registry: metrics.registry, resilience: resilience?.snapshot },
         token: env.PORTERO_ADMIN_TOKEN !== undefined && env.PORTERO_ADMIN_TOKEN !== '' ? env.PORTERO_ADMIN_TOKEN : config.admin.token,
         plugins: options.adminPlugins,
         openPlugins: embeddedRegistry ? [createRegistryAdminPlugin({ registry: embeddedRegistry, token: registryToken })] : [],

@@ -103,3 +103,23 @@ test('gateway: services registered through the embedded registry get traffic; de
   assert.equal(after.status, 503);
   assert.equal(after.json().error.code, 'GW_ERR_NO_ENDPOINT');
 });
+
+test('gateway: /admin/services shows discovery staleness, breaker state, budget and endpoint health', async (t) => {
+  const a = await startUpstream(t);
+  const dead = await startUpstream(t);
+  const deadUrl = dead.url;
+  dead.server.closeAllConnections();
+  await new Promise<void>((resolve) => dead.server.close(() => resolve()));
+  const config = makeConfig({ services: { api: { endpoints: [{ url: a.url }, { url: deadUrl }], outlierDetection: { consecutiveGatewayFailure: 1 } } }, routes: [route] });
+  const gw = await startGateway(t, config);
+  for (let i = 0; i < 4; i++) assert.equal((await send(`${gw.url}/api/x`)).status, 200);
+  const body = (await send(`${gw.adminUrl}/admin/services`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })).json();
+  const svc = body.services[0];
+  assert.deepEqual(svc.discovery, { provider: 'static', stalenessSeconds: 0 });
+  assert.equal(svc.circuitBreaker, 'closed');
+  assert.equal(typeof svc.retryBudgetRemaining, 'number');
+  const deadEntry = svc.endpoints.find((e: { origin: string }) => e.origin === deadUrl);
+  assert.equal(deadEntry.available, false);
+  assert.equal(typeof deadEntry.ejectedUntil, 'string');
+  assert.equal(svc.endpoints.find((e: { origin: string }) => e.origin === a.url).ejectedUntil, null);
+});

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { errorBody, GatewayError } from '../errors.js';
 import type { RouteSnapshot } from '../router/compiled-route.js';
 import type { ServiceRuntime } from '../service/service-runtime.js';
+import type { ServiceResilienceSnapshot } from '../health/resilience-controller.js';
 import { createAdminAuth, type AdminAuthHook } from './admin-auth.js';
 
 /** What the admin API reads from and does to the running gateway. */
@@ -17,6 +18,8 @@ export interface AdminGatewayView {
   services(): ReadonlyMap<string, ServiceRuntime>;
   reload(): Promise<{ ok: boolean; errors?: { path: string; message: string }[]; changed?: string[]; ignored?: string[] }>;
   readonly registry: Registry;
+  /** Discovery, health and breaker state of a service, when resilience is on. */
+  resilience?(service: string): ServiceResilienceSnapshot | undefined;
 }
 
 /** Options every admin plugin receives: the gateway view and the auth hook already applied. */
@@ -68,19 +71,32 @@ export async function createAdminServer(options: AdminServerOptions): Promise<Fa
       };
     });
     admin.get('/admin/services', async () => ({
-      services: [...gateway.services().values()].map((s) => ({
-        name: s.name,
-        policy: s.config.loadBalancer.policy,
-        endpoints: s.endpoints().map((e) => ({
-          id: e.endpoint.id,
-          origin: e.endpoint.origin,
-          weight: e.endpoint.weight,
-          available: e.available,
-          active: e.active,
-          connected: e.pool.stats.connected,
-          pending: e.pool.stats.pending,
-        })),
-      })),
+      services: [...gateway.services().values()].map((s) => {
+        const r = gateway.resilience?.(s.name);
+        const health = new Map(r?.endpoints.map((e) => [e.id, e]));
+        return {
+          name: s.name,
+          policy: s.config.loadBalancer.policy,
+          ...(r && {
+            discovery: { provider: r.provider, stalenessSeconds: r.stalenessMs / 1000 },
+            circuitBreaker: r.circuitBreaker ?? null,
+            retryBudgetRemaining: r.retryBudgetRemaining,
+          }),
+          endpoints: s.endpoints().map((e) => {
+            const h = health.get(e.endpoint.id);
+            return {
+              id: e.endpoint.id,
+              origin: e.endpoint.origin,
+              weight: e.endpoint.weight,
+              available: e.available,
+              active: e.active,
+              connected: e.pool.stats.connected,
+              pending: e.pool.stats.pending,
+              ...(h && { healthy: h.healthy, ejectedUntil: h.ejectedUntil === undefined ? null : new Date(h.ejectedUntil).toISOString() }),
+            };
+          }),
+        };
+      }),
     }));
     admin.post('/admin/reload', async (_request, reply) => {
       const result = await gateway.reload();
