@@ -6,7 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { runCli } from '../src/cli/main.js';
+
 const bin = fileURLToPath(new URL('../bin/portero.mjs', import.meta.url));
+
+/** Runs a command in-process; the spawned cases below cover the bin itself. */
+async function inProcess(args: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env });
+  return { code, stdout, stderr };
+}
 
 function portero(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -91,23 +101,30 @@ test('validate interpolates the environment it runs in', async (t) => {
   const { dir } = await files(t);
   const file = join(dir, 'env.yaml');
   await writeFile(file, 'listener:\n  port: ${GW_PORT}\n');
-  assert.equal((await portero(['validate', file], { GW_PORT: '9000' })).code, 0);
-  const missing = await portero(['validate', file]);
+  assert.equal((await inProcess(['validate', file], { GW_PORT: '9000' })).code, 0);
+  const missing = await inProcess(['validate', file]);
   assert.equal(missing.code, 1);
   assert.match(missing.stdout, /^listener\.port: environment variable GW_PORT is not set/);
 });
 
 test('an unreadable file exits 1', async (t) => {
   const { dir } = await files(t);
-  const result = await portero(['validate', join(dir, 'absent.yaml')]);
+  const result = await inProcess(['validate', join(dir, 'absent.yaml')]);
   assert.equal(result.code, 1);
   assert.match(result.stdout, /ENOENT/);
 });
 
-const usageErrors: string[][] = [[], ['frobnicate'], ['validate'], ['validate', 'a.yaml', 'b.yaml'], ['validate', '--strict', 'a.yaml'], ['start'], ['start', 'a.yaml']];
+test('a usage error exits 2 with the usage on stderr (spawned)', async () => {
+  const result = await portero(['validate']);
+  assert.equal(result.code, 2);
+  assert.equal(result.stdout, '');
+  assert.match(result.stderr, /Usage:/);
+});
+
+const usageErrors: string[][] = [[], ['frobnicate'], ['validate', 'a.yaml', 'b.yaml'], ['validate', '--strict', 'a.yaml'], ['start'], ['start', 'a.yaml']];
 for (const args of usageErrors) {
   test(`usage error exits 2: portero ${args.join(' ')}`, async () => {
-    const result = await portero(args);
+    const result = await inProcess(args);
     assert.equal(result.code, 2);
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /Usage:/);
@@ -116,7 +133,7 @@ for (const args of usageErrors) {
 
 test('start refuses an invalid file with every problem on stderr and exits 1', async (t) => {
   const { invalid } = await files(t);
-  const result = await portero(['start', '--config', invalid]);
+  const result = await inProcess(['start', '--config', invalid]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /^listener\.port: /m);
   assert.match(result.stderr, /^routes\[0\]\.service: unknown service "customer"$/m);
@@ -147,7 +164,7 @@ test('start runs the gateway until SIGTERM, then exits 0', async (t) => {
 });
 
 test('help exits 0', async () => {
-  const result = await portero(['help']);
+  const result = await inProcess(['help']);
   assert.equal(result.code, 0);
   assert.match(result.stdout, /portero validate FILE/);
 });
