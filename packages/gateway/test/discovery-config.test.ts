@@ -65,3 +65,14 @@ for (const c of invalidCases) {
     assert.equal(Value.Check(ServiceSchema, v), false);
   });
 }
+
+test('validateConfig reports the cross-field checks with their paths and code', async () => {
+  const { validateConfig } = await import('../src/config/validate.js');
+  const result = validateConfig({
+    services: { api: { discovery: { provider: 'dns', dns: { name: 'api.test', type: 'A' } }, loadBalancer: { policy: 'consistent-hash' } } },
+    routes: [{ id: 'r', match: { path: '/' }, service: 'api' }],
+  });
+  assert.equal(result.ok, false);
+  const errors = (result as { errors: { code: string; path: string }[] }).errors.filter((e) => e.code === 'CONFIG_SERVICE_RESILIENCE');
+  assert.equal(errors.length, 2);
+});

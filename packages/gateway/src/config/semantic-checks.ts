@@ -1,6 +1,8 @@
 import { configError, type ConfigError, type PathPart } from './config-error.js';
 import { isIpOrCidr } from './net-address.js';
 import { isSegmentPrefix, parsePathTemplate } from './path-template.js';
+import { checkServiceResilience } from '../discovery/service-config-checks.js';
+import type { ServiceConfig } from './schema.js';
 
 type Loose = Record<string, any>;
 
@@ -48,6 +50,15 @@ function checkServices(services: unknown): ConfigError[] {
       const problem = endpointUrlProblem(url);
       if (problem !== undefined) errors.push(configError('CONFIG_ENDPOINT_URL', ['services', name, 'endpoints', index, 'url'], problem));
     });
+    // Cross-field resilience checks read fields the schema has already checked; on a config with
+    // schema errors they may meet unexpected shapes, which the schema errors already report.
+    try {
+      for (const issue of checkServiceResilience(name, service as ServiceConfig)) {
+        errors.push(configError('CONFIG_SERVICE_RESILIENCE', issue.path.split('.'), issue.message));
+      }
+    } catch {
+      // Reported by the schema.
+    }
   }
   return errors;
 }

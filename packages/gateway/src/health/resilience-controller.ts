@@ -84,7 +84,7 @@ export function createResilienceController(options: ResilienceControllerOptions)
       case 'static':
         return { provider: undefined, owns: false };
       case 'registry':
-        if (!options.embeddedRegistry) throw new Error(`service "${name}" uses the registry, but no registry token is configured`);
+        // Without a registration token the registry is off: the service has no endpoints (503).
         return { provider: options.embeddedRegistry, owns: false };
       case 'etcd':
         etcd ??= createEtcdProvider({ config: { ...options.providers.etcd }, clock, scheduler });
