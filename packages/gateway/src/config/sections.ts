@@ -9,8 +9,19 @@ export function isDynamicSection(key: string): boolean {
   return DYNAMIC_SECTIONS.includes(key);
 }
 
-/** The static sections whose value differs between two configs: a reload cannot apply these. */
+/**
+ * The static sections whose value differs between two configs: a reload cannot apply these.
+ * Key order does not count, so moving options around in the file is not a change.
+ */
 export function changedStaticSections(previous: Record<string, unknown>, next: Record<string, unknown>): string[] {
   const keys = new Set([...Object.keys(previous), ...Object.keys(next)]);
-  return [...keys].filter((key) => !isDynamicSection(key) && JSON.stringify(previous[key]) !== JSON.stringify(next[key])).sort();
+  return [...keys].filter((key) => !isDynamicSection(key) && stableJson(previous[key]) !== stableJson(next[key])).sort();
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
 }
