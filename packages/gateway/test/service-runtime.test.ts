@@ -85,3 +85,18 @@ test('ServiceRuntime: active counts per endpoint and the queue limit are tracked
 test('unknown load-balancing policies are refused by the default factory', () => {
   assert.throws(() => defaultBalancerFactory('nope'));
 });
+
+test('ServiceRuntime: a discovered service keeps its pushed endpoints and pools across a config update', async (t) => {
+  const runtime = createServiceRuntime({ name: 'svc', config: service({ discovery: { provider: 'registry' } }), createBalancer: defaultBalancerFactory });
+  t.after(() => runtime.close());
+  runtime.setEndpoints([e(1), e(2)]);
+  const pool = runtime.endpointState('e1')?.pool;
+  runtime.update(service({ discovery: { provider: 'registry' }, responseTimeoutMs: 1234 }));
+  assert.deepEqual(runtime.endpoints().map((s) => s.endpoint.id), ['e1', 'e2']);
+  assert.notEqual(runtime.endpointState('e1')?.pool, pool);
+  const repooled = runtime.endpointState('e1')?.pool;
+  runtime.update(service({ discovery: { provider: 'registry' }, responseTimeoutMs: 1234, maxPendingPerEndpoint: 5 }));
+  assert.equal(runtime.endpointState('e1')?.pool, repooled);
+  runtime.update(service({ endpoints: [{ url: 'http://127.0.0.1:9009' }] }));
+  assert.deepEqual(runtime.endpoints().map((s) => s.endpoint.id), ['http://127.0.0.1:9009']);
+});

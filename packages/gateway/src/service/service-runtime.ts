@@ -164,7 +164,11 @@ export function createServiceRuntime(options: ServiceRuntimeOptions): ServiceRun
       const policyChanged = next.loadBalancer.policy !== config.loadBalancer.policy;
       config = next;
       if (policyChanged) balancer = options.createBalancer(next.loadBalancer.policy);
-      setEndpoints(staticEndpoints(next));
+      // A discovered service keeps its current endpoints (pools re-keyed to the new options)
+      // until its provider pushes again; only a static service takes its list from the config.
+      const discovered = (next as { discovery?: { provider?: string } }).discovery?.provider;
+      if (discovered !== undefined && discovered !== 'static') setEndpoints([...states.values()].map((s) => s.endpoint));
+      else setEndpoints(staticEndpoints(next));
     },
     async close() {
       for (const s of states.values()) retire(s.pool);
