@@ -48,13 +48,19 @@ async function startUpstream(t: TestContext, id: string, behaviors: Behavior[]):
   };
 }
 
-/** An endpoint on a port nothing listens on: connections are refused. */
-async function refusedEndpoint(id: string): Promise<Endpoint> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return { id, origin: `http://127.0.0.1:${port}`, weight: 1 };
+/**
+ * An endpoint on a port nothing listens on: connections are refused. Taken after the other
+ * upstreams listen, and never one of their ports (a just-freed port can be handed out again).
+ */
+async function refusedEndpoint(id: string, taken: Endpoint[]): Promise<Endpoint> {
+  for (;;) {
+    const s = createServer();
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    const { port } = s.address() as AddressInfo;
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    const origin = `http://127.0.0.1:${port}`;
+    if (!taken.some((e) => e.origin === origin)) return { id, origin, weight: 1 };
+  }
 }
 
 /** Records every delay set, so a test can wait for a backoff sleep and check its length. */
@@ -139,8 +145,8 @@ const scenarios: {
 
 for (const s of scenarios) {
   test(`retry: ${s.name}`, async (t) => {
-    const a = s.a === 'refused' ? { endpoint: await refusedEndpoint('a'), received: [] } : await startUpstream(t, 'a', [...s.a]);
     const b = await startUpstream(t, 'b', [...(s.b ?? [])]);
+    const a = s.a === 'refused' ? { endpoint: await refusedEndpoint('a', [b.endpoint]), received: [] } : await startUpstream(t, 'a', [...s.a]);
     const { run, reports } = await setupService(t, [a.endpoint, b.endpoint]);
     const got = await run(s.req);
     const picked = Object.fromEntries(Object.keys(s.want).map((k) => [k, (got as Record<string, unknown>)[k]]));

@@ -48,11 +48,13 @@ test('gateway: POST is retried only with an Idempotency-Key; the upstream sees t
   assert.deepEqual(flaky.seen.slice(1).map((s) => s.body), ['order-2', 'order-2']);
 });
 
+/** An upstream that cuts every connection as soon as the request arrives (a crashing instance). */
+async function startResettingUpstream(t: Parameters<typeof startUpstream>[0]) {
+  return startUpstream(t, (req) => req.socket.destroy());
+}
+
 test('gateway: every endpoint out → 503 GW_ERR_NO_ENDPOINT at once, with Retry-After', async (t) => {
-  const up = await startUpstream(t);
-  const url = up.url;
-  up.server.closeAllConnections();
-  await new Promise<void>((resolve) => up.server.close(() => resolve()));
+  const { url } = await startResettingUpstream(t);
   const config = makeConfig({ services: { api: { endpoints: [{ url }], retry: { maxRetries: 0 }, outlierDetection: { consecutiveGatewayFailure: 2, baseEjectionTimeMs: 30000 } } }, routes: [route] });
   const gw = await startGateway(t, config);
   assert.equal((await send(`${gw.url}/api/x`)).status, 502);
@@ -106,10 +108,7 @@ test('gateway: services registered through the embedded registry get traffic; de
 
 test('gateway: /admin/services shows discovery staleness, breaker state, budget and endpoint health', async (t) => {
   const a = await startUpstream(t);
-  const dead = await startUpstream(t);
-  const deadUrl = dead.url;
-  dead.server.closeAllConnections();
-  await new Promise<void>((resolve) => dead.server.close(() => resolve()));
+  const deadUrl = (await startResettingUpstream(t)).url;
   const config = makeConfig({ services: { api: { endpoints: [{ url: a.url }, { url: deadUrl }], outlierDetection: { consecutiveGatewayFailure: 1 } } }, routes: [route] });
   const gw = await startGateway(t, config);
   for (let i = 0; i < 4; i++) assert.equal((await send(`${gw.url}/api/x`)).status, 200);
