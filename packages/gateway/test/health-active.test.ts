@@ -84,7 +84,7 @@ test('removed endpoints stop being probed; unknown endpoints count as healthy', 
   assert.equal(clock.pending(), 0);
 });
 
-test('HTTP probe: 2xx passes, 5xx and refused connections fail', async (t) => {
+test('HTTP probe: 2xx passes, 5xx and cut connections fail', async (t) => {
   let status = 200;
   const paths: string[] = [];
   const server = createServer((req, res) => {
@@ -102,9 +102,10 @@ test('HTTP probe: 2xx passes, 5xx and refused connections fail', async (t) => {
   assert.equal(await http.probe(live, new AbortController().signal), false);
   assert.deepEqual(paths, ['/health/ready', '/health/ready']);
 
-  const closed = createServer();
-  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-  const deadPort = (closed.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  // A crashing instance: the connection is cut as soon as the request arrives.
+  const crashing = createServer((req) => req.socket.destroy());
+  await new Promise<void>((resolve) => crashing.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => crashing.close(() => resolve())));
+  const deadPort = (crashing.address() as AddressInfo).port;
   assert.equal(await http.probe({ id: 'dead', origin: `http://127.0.0.1:${deadPort}`, weight: 1 }, new AbortController().signal), false);
 });
