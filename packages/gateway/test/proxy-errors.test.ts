@@ -186,3 +186,29 @@ test('an upstream reset before the response head is a 502', async (t) => {
   assert.equal(res.status, 502);
   assert.equal(res.json().error.code, 'GW_ERR_UPSTREAM');
 });
+
+test('filters see the normalised path and params, and identity headers they set reach the upstream while client-sent ones do not', async (t) => {
+  const seenByFilter: { path: string; params: Record<string, string>; subject: unknown }[] = [];
+  registerFilter(t, {
+    name: 'testIdentity',
+    schema: Type.Object({ testIdentity: Type.Object({}) }),
+    create: () => async (ctx, next) => {
+      seenByFilter.push({ path: ctx.path, params: { ...ctx.params }, subject: ctx.upstreamHeaders['x-auth-subject'] });
+      ctx.upstreamHeaders['x-auth-subject'] = 'alice';
+      await next();
+    },
+  });
+  const upstream = await startUpstream(t);
+  const gw = await startGateway(
+    t,
+    makeConfig({
+      services: { app: { endpoints: [{ url: upstream.url }] } },
+      routes: [{ id: 'c', match: { path: '/customers/{id}', type: 'pattern' }, service: 'app', rewrite: '/v1/c/{id}', filters: [{ testIdentity: {} }] }],
+    }),
+  );
+  const res = await send(gw.url + '/customers//%34%32', { headers: { 'x-auth-subject': 'mallory' } });
+  assert.equal(res.status, 200);
+  assert.deepEqual(seenByFilter, [{ path: '/customers/42', params: { id: '42' }, subject: undefined }]);
+  assert.equal(upstream.seen[0]?.headers['x-auth-subject'], 'alice');
+  assert.equal(upstream.seen[0]?.url, '/v1/c/42');
+});
