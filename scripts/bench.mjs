@@ -9,7 +9,8 @@
 // gets the same core. "direct" has no proxy: its numbers are the ceiling of the load side.
 //
 // Options: --only portero,direct   --json (also write bench/results/<time>.json)
-// Environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (2), BENCH_CONNECTIONS ("50,500").
+// Environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (2), BENCH_CONNECTIONS ("50,500"),
+// BENCH_ROUNDS (1; more rounds interleave the targets and report the median round).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -32,6 +33,7 @@ if (args.help) {
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 2);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '50,500').split(',').map(Number);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const PROXY_CPU = process.env.BENCH_PROXY_CPU ?? '0';
 const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '1';
 const canPin = hasBinary('taskset') && cpus().length >= 2;
@@ -60,19 +62,26 @@ running.push(upstream);
 await waitReady(upstream, 10_000);
 const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
 
-const runs = [];
-for (const scenario of scenarios) {
-  for (const target of selected.filter((t) => scenario.targets === undefined || scenario.targets.includes(t.name))) {
-    const skip = target.available?.() ?? (target.requires !== undefined && !existsSync(target.requires) ? `${target.requires} is missing: run \`npm run build\` first` : undefined);
-    if (skip !== undefined) {
-      notes.push(`skipped ${target.name}: ${skip}`);
-      console.error(`skipped ${target.name}: ${skip}`);
-      continue;
+// Rounds interleave the targets (A B C, A B C, ...) so drift in the machine's load spreads over
+// all of them; each row reports the median round.
+const rawRuns = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const scenario of scenarios) {
+    for (const target of selected.filter((t) => scenario.targets === undefined || scenario.targets.includes(t.name))) {
+      const skip = target.available?.() ?? (target.requires !== undefined && !existsSync(target.requires) ? `${target.requires} is missing: run \`npm run build\` first` : undefined);
+      if (skip !== undefined) {
+        if (round === 1) {
+          notes.push(`skipped ${target.name}: ${skip}`);
+          console.error(`skipped ${target.name}: ${skip}`);
+        }
+        continue;
+      }
+      const measured = await measureTarget(scenario, target);
+      rawRuns.push(...measured.map((run) => ({ ...run, round })));
     }
-    const measured = await measureTarget(scenario, target);
-    runs.push(...measured);
   }
 }
+const runs = medianRuns(rawRuns);
 await stopProcess(upstream, 5000);
 
 const environment = {
@@ -82,6 +91,7 @@ const environment = {
   pinning: canPin ? `proxy on core ${PROXY_CPU}; upstream + load generator on core ${LOAD_CPU}` : 'none (taskset missing or one core)',
   durationSeconds: DURATION_S,
   warmupSeconds: WARMUP_S,
+  rounds: ROUNDS,
 };
 console.log(`\n## Portero benchmark\n\n${Object.entries(environment).map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n`);
 console.log(renderRuns(runs));
@@ -91,7 +101,7 @@ if (notes.length > 0) console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
 if (args.json) {
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify({ environment, runs, notes }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ environment, runs, rounds: rawRuns, notes }, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
 }
 
@@ -142,6 +152,20 @@ async function measureTarget(scenario, target) {
     running.splice(running.indexOf(proc), 1);
   }
   return results;
+}
+
+/** One row per scenario, target and connection count: the round with the median req/s. */
+function medianRuns(list) {
+  const groups = new Map();
+  for (const run of list) {
+    const key = `${run.scenario}\u0000${run.target}\u0000${run.connections}`;
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  return [...groups.values()].map((group) => {
+    const sorted = [...group].sort((a, b) => a.rps - b.rps);
+    const { round: _round, ...median } = sorted[Math.floor((sorted.length - 1) / 2)];
+    return { ...median, rounds: group.length, errors: group.reduce((sum, run) => sum + run.errors, 0) };
+  });
 }
 
 /** Installs the competitor proxies once, into bench/.competitors (gitignored), never into the project. */
