@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileUpstreamPath } from '../src/router/upstream-path.js';
+import { compileLocationRewrite, compileUpstreamPath } from '../src/router/upstream-path.js';
 
 test('stripPrefix / addPrefix / rewrite table', () => {
   const table: [spec: Parameters<typeof compileUpstreamPath>[0], path: string, query: string, params: Record<string, string>, expected: string][] = [
@@ -24,4 +24,28 @@ test('stripPrefix / addPrefix / rewrite table', () => {
 test('refuses a rewrite with an unknown parameter or combined with prefixes', () => {
   assert.throws(() => compileUpstreamPath({ rewrite: '/x/{nope}', paramNames: ['id'] }));
   assert.throws(() => compileUpstreamPath({ rewrite: '/x', stripPrefix: '/a', paramNames: [] }));
+});
+
+test('Location rewrite maps upstream paths back into the route path space', () => {
+  const table: [spec: Parameters<typeof compileLocationRewrite>[0], location: string, expected: string][] = [
+    [{ stripPrefix: '/api' }, '/customers/42', '/api/customers/42'],
+    [{ stripPrefix: '/api' }, '/', '/api/'],
+    [{ stripPrefix: '/api' }, 'http://elsewhere.example/customers/1', 'http://elsewhere.example/customers/1'],
+    [{ stripPrefix: '/api' }, '//evil.example/x', '//evil.example/x'],
+    [{ stripPrefix: '/api' }, 'customers/1', 'customers/1'],
+    [{ addPrefix: '/v2' }, '/v2/customers/1', '/customers/1'],
+    [{ addPrefix: '/v2' }, '/v2', '/'],
+    [{ addPrefix: '/v2' }, '/v2x/customers', '/v2x/customers'],
+    [{ addPrefix: '/v2' }, '/other', '/other'],
+    [{ stripPrefix: '/api', addPrefix: '/internal' }, '/internal/c/1?x=1', '/api/c/1?x=1'],
+    [{ stripPrefix: '/api', addPrefix: '/internal' }, '/internal', '/api'],
+  ];
+  for (const [spec, location, expected] of table) {
+    const rewrite = compileLocationRewrite(spec);
+    assert.ok(rewrite, JSON.stringify(spec));
+    assert.equal(rewrite(location), expected, `${JSON.stringify(spec)} ${location}`);
+  }
+  assert.equal(compileLocationRewrite({}), undefined);
+  assert.equal(compileLocationRewrite({ rewrite: '/x' }), undefined);
+  assert.equal(compileLocationRewrite({ stripPrefix: '/a', addPrefix: '/a' }), undefined);
 });

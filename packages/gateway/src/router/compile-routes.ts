@@ -13,7 +13,7 @@ import type { Filter } from '../pipeline/types.js';
 import type { ServiceRuntime } from '../service/service-runtime.js';
 import type { CompiledRoute, RouteSnapshot } from './compiled-route.js';
 import { createRouter, parsePattern } from './router.js';
-import { compileUpstreamPath, patternParamNames } from './upstream-path.js';
+import { compileLocationRewrite, compileUpstreamPath, patternParamNames } from './upstream-path.js';
 
 export interface CompileDeps {
   readonly logger: Logger;
@@ -93,6 +93,7 @@ export async function compileRoutes(config: GatewayConfig, deps: CompileDeps): P
       continue;
     }
     const filters = await compileFilters(rc, index, config, deps, errors);
+    const terminal = withLocationRewrite(deps.terminal, compileLocationRewrite(rc));
     routes.push({
       id: rc.id,
       serviceName: rc.service,
@@ -103,7 +104,7 @@ export async function compileRoutes(config: GatewayConfig, deps: CompileDeps): P
       config: rc,
       buildUpstreamPath,
       // A route without filters runs the proxy directly: no onion to build per request.
-      run: filters.length === 0 ? (ctx) => deps.terminal(ctx, noNext) : compose(filters, deps.terminal),
+      run: filters.length === 0 ? (ctx) => terminal(ctx, noNext) : compose(filters, terminal),
       service: UNBOUND,
       logger: deps.logger.child({ route: rc.id }),
       metrics: deps.metrics.forRoute(rc.id),
@@ -114,3 +115,17 @@ export async function compileRoutes(config: GatewayConfig, deps: CompileDeps): P
 }
 
 const noNext = (): Promise<void> => Promise.resolve();
+
+/** Maps the upstream's Location / Content-Location back into the route's path space. */
+function withLocationRewrite(terminal: Filter, rewrite: ((location: string) => string) | undefined): Filter {
+  if (rewrite === undefined) return terminal;
+  return async (ctx, next) => {
+    await terminal(ctx, next);
+    const headers = ctx.response?.headers;
+    if (headers === undefined) return;
+    const location = headers['location'];
+    if (typeof location === 'string') headers['location'] = rewrite(location);
+    const contentLocation = headers['content-location'];
+    if (typeof contentLocation === 'string') headers['content-location'] = rewrite(contentLocation);
+  };
+}

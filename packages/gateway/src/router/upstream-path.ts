@@ -62,3 +62,26 @@ export function compileUpstreamPath(spec: RewriteSpec): UpstreamPathBuilder {
 export function patternParamNames(path: string): string[] {
   return parsePattern(path).names.filter((n): n is string => n !== null);
 }
+
+/**
+ * The reverse of stripPrefix/addPrefix for `Location` and `Content-Location` answers, so that a
+ * client (and the cache's invalidation) sees URIs in the gateway's path space: with
+ * `stripPrefix: /api`, an upstream `Location: /customers/42` becomes `/api/customers/42`, as
+ * nginx's `proxy_redirect default` does. Only paths under the upstream side's prefix are mapped;
+ * absolute URLs and other paths pass unchanged. Undefined when the route maps paths one to one
+ * or by a rewrite template (which has no general inverse).
+ */
+export function compileLocationRewrite(spec: Omit<RewriteSpec, 'paramNames'>): ((location: string) => string) | undefined {
+  if (spec.rewrite !== undefined) return undefined;
+  const strip = spec.stripPrefix !== undefined && spec.stripPrefix !== '/' ? spec.stripPrefix.replace(/\/$/, '') : '';
+  const add = spec.addPrefix !== undefined && spec.addPrefix !== '/' ? spec.addPrefix.replace(/\/$/, '') : '';
+  if (strip === add) return undefined;
+  return (location) => {
+    if (location.charCodeAt(0) !== 47 || location.charCodeAt(1) === 47) return location; // not an absolute path
+    if (add === '') return strip + location;
+    if (location === add) return strip === '' ? '/' : strip;
+    const next = location.charCodeAt(add.length);
+    if (location.startsWith(add) && (next === 47 || next === 63 || next === 35)) return strip + location.slice(add.length);
+    return location;
+  };
+}
