@@ -5,9 +5,11 @@
 // the exit code is non-zero.
 //
 // Environment: START_TIMEOUT_MS (default 30000) per stage, STOP_TIMEOUT_MS (default 15000) before
-// SIGKILL, PORTERO_ADMIN_TOKEN (passed on to the gateway; config/local.yaml has a dev default).
+// SIGKILL, PORTERO_ADMIN_TOKEN and PORTERO_REGISTRY_TOKEN (config/local.yaml has dev defaults),
+// LOG_LEVEL.
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { localSystem } from './lib/local-system.mjs';
 import { killNow, startProcess, stopProcess, waitReady } from './lib/processes.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -15,34 +17,15 @@ process.chdir(root);
 
 const START_TIMEOUT_MS = Number(process.env.START_TIMEOUT_MS ?? 30000);
 const STOP_TIMEOUT_MS = Number(process.env.STOP_TIMEOUT_MS ?? 15000);
-const GATEWAY = 'http://127.0.0.1:8080';
-const ADMIN = 'http://127.0.0.1:8081';
-const SQLITE_PATH = 'var/customers.sqlite';
-
-const customerInstance = (n) => ({
-  name: `customers-${n}`,
-  command: [process.execPath, 'packages/customer-service/dist/main.js'],
-  env: { HOST: '127.0.0.1', PORT: String(3000 + n), SQLITE_PATH },
-  readyUrl: `http://127.0.0.1:${3000 + n}/health/ready`,
-  url: `http://127.0.0.1:${3000 + n}`,
-});
+const system = localSystem();
+const { gatewayUrl: GATEWAY, adminUrl: ADMIN, issuer: ISSUER } = system;
 
 /**
- * What runs, in order. Every process of a stage must be ready before the next stage starts. The
- * three instances share one SQLite file and run its migrations safely when started together. A
- * new component (the authorization server) is one more entry in the first stage.
+ * What runs, in order. Every process of a stage must be ready before the next stage starts: the
+ * authorization server, then the gateway (its registry must exist before instances register),
+ * then the three instances, which share one SQLite file and run its migrations safely together.
  */
-const stages = [
-  [customerInstance(1), customerInstance(2), customerInstance(3)],
-  [
-    {
-      name: 'gateway',
-      command: [process.execPath, 'packages/gateway/dist/main.js', '--config', 'config/local.yaml'],
-      readyUrl: `${ADMIN}/health/ready`,
-      url: `${GATEWAY} (admin ${ADMIN})`,
-    },
-  ],
-];
+const stages = [[system.auth], [system.gateway], [1, 2, 3].map(system.customerInstance)];
 
 const all = stages.flat();
 for (const spec of all) {
@@ -102,11 +85,17 @@ if (!stopping) {
 Portero is up. Clients use the gateway only; the instances and their health endpoints stay private.
 ${lines.join('\n')}
 
-Try:
-  curl -s -X POST ${GATEWAY}/api/customers -H 'content-type: application/json' \\
-       -d '{"name":"Ada Lovelace","email":"ada@example.com"}'
-  curl -s ${GATEWAY}/api/customers
+Try (a token from the authorization server, then the API through the gateway):
+  TOKEN=$(curl -s -u demo-writer:demo-writer-secret -d grant_type=client_credentials \\
+          -d 'scope=customers:read customers:write' ${ISSUER}/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+  curl -s -X POST ${GATEWAY}/api/customers -H "authorization: Bearer $TOKEN" \\
+       -H 'content-type: application/json' -d '{"name":"Ada Lovelace","email":"ada@example.com"}'
+  curl -s ${GATEWAY}/api/customers -H "authorization: Bearer $TOKEN"
   curl -s ${ADMIN}/metrics | grep portero_
+
+A fourth instance joins within seconds (it registers itself):
+  PORT=0 REGISTRY=embedded REGISTRY_URL=${ADMIN} REGISTRY_TOKEN=${system.registryToken} \\
+    SQLITE_PATH=var/customers.sqlite node packages/customer-service/dist/main.js
 
 Ctrl-C stops everything.
 `);

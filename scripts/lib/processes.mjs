@@ -14,6 +14,7 @@ const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
  * @property {string[]} command     Executable and arguments.
  * @property {Record<string,string>} [env]  Added to the parent's environment.
  * @property {string} [readyUrl]    GET answers 200 once the process is ready for traffic.
+ * @property {(line: string) => boolean} [readyLine]  Or: ready once an output line satisfies this.
  * @property {string} [cwd]
  */
 
@@ -28,12 +29,14 @@ export function startProcess(spec, { width = spec.name.length, colorIndex = 0, q
     detached: true,
   });
   const tail = [];
+  const lineListeners = new Set();
   const label = spec.name.padEnd(width);
   const prefix = useColor ? `\x1b[${COLORS[colorIndex % COLORS.length]}m${label}\x1b[0m | ` : `${label} | `;
   for (const stream of [child.stdout, child.stderr].filter((s) => s !== null)) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
       tail.push(line);
       if (tail.length > 40) tail.shift();
+      for (const listener of lineListeners) listener(line);
       if (!quiet) process.stdout.write(`${prefix}${line}\n`);
     });
   }
@@ -46,11 +49,12 @@ export function startProcess(spec, { width = spec.name.length, colorIndex = 0, q
   });
   let running = true;
   exited.then(() => (running = false));
-  return { spec, child, exited, tail, get running() { return running; } };
+  return { spec, child, exited, tail, lineListeners, get running() { return running; } };
 }
 
 /** Resolves when `readyUrl` answers 200; rejects when the process exits first or the deadline passes. */
 export async function waitReady(proc, timeoutMs) {
+  if (proc.spec.readyLine !== undefined) return waitForLine(proc, proc.spec.readyLine, timeoutMs);
   if (proc.spec.readyUrl === undefined) return;
   const deadline = Date.now() + timeoutMs;
   let exited = false;
@@ -67,6 +71,38 @@ export async function waitReady(proc, timeoutMs) {
     if (Date.now() > deadline) throw new Error(`${proc.spec.name} was not ready at ${proc.spec.readyUrl} within ${timeoutMs} ms`);
     await delay(100);
   }
+}
+
+/** Resolves with the first output line (already seen or to come) that satisfies `predicate`. */
+export function waitForLine(proc, predicate, timeoutMs) {
+  const seen = proc.tail.find((line) => predicate(line));
+  if (seen !== undefined) return Promise.resolve(seen);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`${proc.spec.name} was not ready within ${timeoutMs} ms`)), timeoutMs);
+    const listener = (line) => {
+      if (predicate(line)) finish(undefined, line);
+    };
+    const finish = (error, line) => {
+      clearTimeout(timer);
+      proc.lineListeners.delete(listener);
+      if (error) reject(error);
+      else resolve(line);
+    };
+    proc.lineListeners.add(listener);
+    proc.exited.then(() => finish(new Error(`${proc.spec.name} exited before it was ready`)));
+  });
+}
+
+/** A predicate for pino JSON lines: `msg` equals `message`. */
+export function jsonLogLine(message) {
+  return (line) => {
+    if (!line.startsWith('{')) return false;
+    try {
+      return JSON.parse(line).msg === message;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /** SIGTERM, then SIGKILL if the process is still running after `graceMs`. */

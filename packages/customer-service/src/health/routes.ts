@@ -34,9 +34,10 @@ async function databaseAnswers(db: Kysely<Database>, timeoutMs: number): Promise
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, options) => {
   // Liveness says only that the process serves HTTP; restarting it would not fix a database outage.
-  app.get('/health/live', { schema: { response: { 200: HealthStatus } } }, async () => ({ status: 'ok' }));
+  // Probes arrive every few seconds from every gateway: logged only when something is wrong.
+  app.get('/health/live', { logLevel: 'warn', schema: { response: { 200: HealthStatus } } }, async () => ({ status: 'ok' }));
 
-  app.get('/health/ready', async (_request, reply) => {
+  app.get('/health/ready', { logLevel: 'warn' }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     if (options.readiness.isDraining()) {
       return reply.code(503).send(createErrorBody('SVC_ERR_UNAVAILABLE', undefined, 'The instance is draining before shutdown.'));
