@@ -2,6 +2,12 @@
 
 const fmt = (value, digits = 0) => (value === undefined || Number.isNaN(value) ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
+/** Total, with its parts when there are any: non-2xx answers, socket errors, timeouts. */
+function errorCell(run) {
+  if (run.errors === 0 || run.non2xx === undefined) return String(run.errors);
+  return `${run.errors} (${run.non2xx} non-2xx, ${run.socketErrors} socket, ${run.timeouts} timeout)`;
+}
+
 export function renderRuns(runs) {
   const lines = [
     '| Scenario | Target | Conns | Req/s | p50 ms | p99 ms | Errors | Proxy CPU µs/req | Req/s vs direct |',
@@ -11,7 +17,7 @@ export function renderRuns(runs) {
     const direct = runs.find((r) => r.scenario === run.scenario && r.target === 'direct' && r.connections === run.connections);
     const ratio = direct && run.target !== 'direct' ? `${fmt(run.rps / direct.rps, 2)}×` : '–';
     lines.push(
-      `| ${run.scenario} | ${run.target} | ${run.connections} | ${fmt(run.rps)} | ${fmt(run.p50, 1)} | ${fmt(run.p99, 1)} | ${run.errors} | ${fmt(run.cpuMicrosPerRequest, 1)} | ${ratio} |`,
+      `| ${run.scenario} | ${run.target} | ${run.connections} | ${fmt(run.rps)} | ${fmt(run.p50, 1)} | ${fmt(run.p99, 1)} | ${errorCell(run)} | ${fmt(run.cpuMicrosPerRequest, 1)} | ${ratio} |`,
     );
   }
   return lines.join('\n');

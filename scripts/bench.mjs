@@ -143,6 +143,9 @@ async function measureTarget(scenario, target) {
       p50: result.latency.p50,
       p99: result.latency.p99,
       errors: result.non2xx + result.errors + result.timeouts,
+      non2xx: result.non2xx,
+      socketErrors: result.errors,
+      timeouts: result.timeouts,
       requests: total,
       cpuMicrosPerRequest: cpuBefore !== undefined && cpuAfter !== undefined && total > 0 ? ((cpuAfter - cpuBefore) * 1e6) / total : undefined,
     });
@@ -164,7 +167,9 @@ function medianRuns(list) {
   return [...groups.values()].map((group) => {
     const sorted = [...group].sort((a, b) => a.rps - b.rps);
     const { round: _round, ...median } = sorted[Math.floor((sorted.length - 1) / 2)];
-    return { ...median, rounds: group.length, errors: group.reduce((sum, run) => sum + run.errors, 0) };
+    const sum = (key) => group.reduce((total, run) => total + run[key], 0);
+    // Errors are summed over the rounds: one failing round must show.
+    return { ...median, rounds: group.length, errors: sum('errors'), non2xx: sum('non2xx'), socketErrors: sum('socketErrors'), timeouts: sum('timeouts') };
   });
 }
 
