@@ -4,6 +4,7 @@
  * soon as it passes `limitBytes`, or when the stream fails or is destroyed before its end.
  */
 import { Readable, Transform, pipeline } from 'node:stream';
+import { discardBody } from '../http/discard-body.js';
 
 export function teeBody(source: Readable, limitBytes: number, onDone: (body: Buffer | undefined) => void): Readable {
   let chunks: Buffer[] | undefined = [];
@@ -47,7 +48,7 @@ export async function readBody(body: Readable | Buffer | null, limitBytes: numbe
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += buf.length;
     if (size > limitBytes) {
-      body.destroy();
+      discardBody(body);
       return undefined;
     }
     chunks.push(buf);

@@ -20,6 +20,7 @@ import type { GatewayMetrics, RouteMetrics } from '../metrics/gateway-metrics.js
 import type { RouteSnapshot } from '../router/compiled-route.js';
 import { ClientGoneError, RequestContext } from './request-context.js';
 import { sendError, sendResponse } from './send.js';
+import { discardBody } from '../http/discard-body.js';
 
 export interface DataListenerOptions {
   readonly limits: LimitsConfig;
@@ -101,7 +102,7 @@ export function createDataListener(options: DataListenerOptions): DataListener {
     metrics.inFlight--;
     if (!this.writableFinished) {
       ctx.abort(new ClientGoneError());
-      ctx.responseBody?.destroy();
+      discardBody(ctx.responseBody);
     }
     finish(ctx);
   }

@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import { errorBody, GatewayError } from '../errors.js';
 import type { RequestContext } from './request-context.js';
+import { discardBody } from '../http/discard-body.js';
 
 function shouldClose(ctx: RequestContext, draining: boolean): boolean {
   return draining || !ctx.req.complete;
@@ -48,7 +49,7 @@ export function sendResponse(ctx: RequestContext, draining: boolean): void {
   const response = ctx.response;
   if (response === undefined) throw new GatewayError('GW_ERR_INTERNAL', { message: 'the filter chain ended without a response' });
   if (res.destroyed) {
-    if (response.body !== null && !Buffer.isBuffer(response.body)) response.body.destroy();
+    discardBody(response.body);
     return;
   }
   const headers = response.headers;

@@ -15,7 +15,7 @@ import { currentAge, mergeNotModified, type CachePolicy, type StoreRequestFacts 
 import type { CacheRuntime } from '../../cache/runtime.js';
 import type { CachedResponse } from '../../cache/store.js';
 import { createRefresher } from './refresh.js';
-import { discardBody, markCacheStatus, onlyIfCachedMiss, serveEntry } from './respond.js';
+import { discardResponseBody, markCacheStatus, onlyIfCachedMiss, serveEntry } from './respond.js';
 import type { CacheFilterConfig } from './schema.js';
 import { createFiller, type FillScope } from './fill.js';
 
@@ -211,7 +211,7 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     }
     if (res.status >= 500 && staleOk()) {
       fill.settle(undefined);
-      discardBody(res);
+      discardResponseBody(res);
       metrics.lookup(routeId, 'stale');
       const age = currentAge(entry, now());
       serveEntry(ctx, entry, age, `fwd=${fwd}; fwd-status=${res.status}; ttl=${entry.freshnessSeconds - age}; detail=stale-if-error`);
@@ -219,7 +219,7 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     }
     const facts: StoreRequestFacts = { ...scope.facts, requestTime, responseTime: now() };
     if (res.status === 304 && (entry.etag !== undefined || entry.lastModified !== undefined)) {
-      discardBody(res);
+      discardResponseBody(res);
       const refreshed = await filler.refreshed(ctx, entry, mergeNotModified(entry.headers, res.headers), { ...scope, facts }, fill);
       metrics.lookup(routeId, 'revalidated');
       const served = refreshed ?? entry;

@@ -13,6 +13,7 @@ import { mergeNotModified } from '../../cache/policy.js';
 import type { CacheRuntime } from '../../cache/runtime.js';
 import type { CachedResponse } from '../../cache/store.js';
 import type { Filler, FillScope } from './fill.js';
+import { discardBody } from '../../http/discard-body.js';
 
 export interface RefresherOptions {
   runtime: CacheRuntime;
@@ -74,7 +75,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
       }
       if (res.status >= 500) {
         // Keep serving the stale entry until its window closes; a later request retries.
-        if (res.body !== null && !Buffer.isBuffer(res.body)) res.body.destroy();
+        discardBody(res.body);
         return;
       }
       const body = await readBody(res.body, runtime.store.maxEntryBytes);

@@ -6,6 +6,7 @@ import type { GatewayContext, GatewayResponse } from '../../pipeline/types.js';
 import { clientHasCurrent, notModifiedHeaders } from '../../cache/conditional.js';
 import type { CachedResponse } from '../../cache/store.js';
 import { catalogBody } from '../../errors.js';
+import { discardBody } from '../../http/discard-body.js';
 
 /** The cache's name in Cache-Status. */
 export const CACHE_NAME = 'Portero';
@@ -55,7 +56,6 @@ export function onlyIfCachedMiss(ctx: GatewayContext, status: string): void {
 }
 
 /** Discards an upstream body we will not forward (a 304 or a 5xx replaced by a stale entry). */
-export function discardBody(response: GatewayResponse): void {
-  const body = response.body;
-  if (body !== null && !Buffer.isBuffer(body)) body.destroy();
+export function discardResponseBody(response: GatewayResponse): void {
+  discardBody(response.body);
 }
