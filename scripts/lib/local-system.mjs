@@ -60,6 +60,8 @@ export function localSystem(options = {}) {
       REGISTRY_URL: adminUrl,
       REGISTRY_TOKEN: registryToken,
       REGISTRY_TTL_SECONDS: '6',
+      // A registration refused while the gateway is busy is tried again soon, not after 30 s.
+      REGISTRY_RETRY_MAX_MS: '2000',
       // Lets the gateway see the instance leave before it stops answering.
       SHUTDOWN_DRAIN_DELAY_MS: '300',
       CUSTOMER_CACHE_CONTROL: options.cacheControl ?? 'private, max-age=5',
