@@ -25,6 +25,7 @@ const KILL_EVERY_S = Number(process.env.CHAOS_KILL_EVERY_S ?? 10);
 const PUT_SHARE = Number(process.env.CHAOS_PUT_SHARE ?? 0.1);
 const CUSTOMERS = Number(process.env.CHAOS_CUSTOMERS ?? 200);
 const USE_CACHE = process.env.CHAOS_USE_CACHE === '1';
+const ROLLING = process.env.CHAOS_ROLLING !== '0';
 // The route's deadline in config/local.yaml (services.customers.retry.deadlineMs).
 const DEADLINE_MS = Number(process.env.CHAOS_DEADLINE_MS ?? 5000);
 const CLIENT_TIMEOUT_MS = DEADLINE_MS * 3;
@@ -174,7 +175,7 @@ async function chaos(startedAt) {
     victim = (victim + 1) % instances.length;
   }
   await delay(Math.max(0, rollingAt - Date.now()));
-  for (let i = 0; i < instances.length && Date.now() < stopAt - 2000; i++) {
+  for (let i = 0; ROLLING && i < instances.length && Date.now() < stopAt - 2000; i++) {
     events.push(`SIGTERM customers-${i + 1} (rolling) at ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     log(events.at(-1));
     await stopProcess(instances[i], 15_000);

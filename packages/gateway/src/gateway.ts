@@ -194,7 +194,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const server = listener.server;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(config.listener.port, config.listener.host, () => {
+        server.listen({ port: config.listener.port, host: config.listener.host, backlog: config.listener.backlog }, () => {
           server.off('error', reject);
           resolve();
         });

@@ -30,6 +30,13 @@ export const ListenerSchema = Type.Object(
       description:
         'Peer addresses (exact IPs or CIDR ranges) whose X-Forwarded-* and Forwarded headers are kept and extended. From any other peer these headers are overwritten, so a client cannot spoof its address.',
     }),
+    backlog: Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      default: 4096,
+      description:
+        "Connections the kernel queues for the listener until the gateway accepts them (capped by the kernel's net.core.somaxconn). When a burst of new connections overflows it, the kernel drops their SYNs and clients only retry after 1, 3, 7... seconds, so keep it above the number of clients that may connect at once.",
+    }),
   },
   { additionalProperties: false, default: {}, description: 'The data-plane listener clients connect to.' },
 );
