@@ -39,6 +39,11 @@ export type AcquireResult =
 export interface CircuitBreaker {
   /** Resolves at once when admitted or rejected, or after waiting in the pending queue. */
   acquire(signal?: AbortSignal): Promise<AcquireResult>;
+  /**
+   * The same admission without waiting: the result when it is known at once, undefined when the
+   * request would have to queue (then call `acquire`). Spares the hot path a promise and a signal.
+   */
+  tryAcquire(): AcquireResult | undefined;
   state(): BreakerState;
   /** Requests in flight and waiting, for /admin/services. */
   stats(): { active: number; pending: number };
@@ -137,19 +142,25 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     }
   };
 
+  /** Admission decided without waiting; undefined when the request has to queue. */
+  function admitNow(): AcquireResult | undefined {
+    const s = currentState();
+    if (s === 'open') return { ok: false, reason: 'open', retryAfterSeconds: retryAfter() };
+    if (s === 'half-open') {
+      if (trialsStarted >= config.halfOpenMaxRequests || active >= config.maxConcurrent) return { ok: false, reason: 'open', retryAfterSeconds: 1 };
+      trialsStarted++;
+      return { ok: true, permit: makePermit(true) };
+    }
+    if (active < config.maxConcurrent && queue.length === 0) return { ok: true, permit: makePermit(false) };
+    if (queue.length >= config.maxPending) return { ok: false, reason: 'overflow', retryAfterSeconds: 1 };
+    return undefined;
+  }
+
   return {
+    tryAcquire: admitNow,
     acquire(signal) {
-      const s = currentState();
-      if (s === 'open') return Promise.resolve({ ok: false, reason: 'open', retryAfterSeconds: retryAfter() });
-      if (s === 'half-open') {
-        if (trialsStarted >= config.halfOpenMaxRequests || active >= config.maxConcurrent) {
-          return Promise.resolve({ ok: false, reason: 'open', retryAfterSeconds: 1 });
-        }
-        trialsStarted++;
-        return Promise.resolve({ ok: true, permit: makePermit(true) });
-      }
-      if (active < config.maxConcurrent && queue.length === 0) return Promise.resolve({ ok: true, permit: makePermit(false) });
-      if (queue.length >= config.maxPending) return Promise.resolve({ ok: false, reason: 'overflow', retryAfterSeconds: 1 });
+      const now = admitNow();
+      if (now !== undefined) return Promise.resolve(now);
       return new Promise<AcquireResult>((resolve) => {
         const onAbort = (): void => {
           const i = queue.indexOf(waiter);

@@ -9,11 +9,11 @@ import { GatewayError } from '../errors.js';
 import type { ServiceResilience } from '../health/resilience-controller.js';
 import { stripResponseHopByHop } from '../http/hop-by-hop.js';
 import type { RequestContext } from '../listener/request-context.js';
-import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { GatewayMetrics, UpstreamMetrics } from '../metrics/gateway-metrics.js';
 import type { Filter } from '../pipeline/types.js';
 import { requestBody } from '../proxy/body-limit.js';
 import type { EndpointState } from '../service/service-runtime.js';
-import { prepareReplayableBody } from './replayable-body.js';
+import { prepareReplayableBody, type ReplayableBody } from './replayable-body.js';
 import { executeWithRetries } from './retry-executor.js';
 import type { RetryConfig } from './retry-policy.js';
 
@@ -27,8 +27,21 @@ export interface ResilientProxyOptions {
 /** Thrown by a try whose endpoint already holds its maximum of requests: nothing was sent. */
 const SATURATED = 'PORTERO_ENDPOINT_SATURATED';
 
+/** A request without a body: replayable any number of times, shared by every such request. */
+const NO_BODY: ReplayableBody = { next: () => null, canReplay: () => true, buffered: true };
+
 export function createResilientProxyTerminal(options: ResilientProxyOptions): Filter {
   const { metrics, maxBodyBytes } = options;
+  const upstreamMetrics = new WeakMap<EndpointState, UpstreamMetrics>();
+
+  function metricsFor(service: string, state: EndpointState): UpstreamMetrics {
+    let m = upstreamMetrics.get(state);
+    if (m === undefined) {
+      m = metrics.forUpstream(service, state.endpoint.id);
+      upstreamMetrics.set(state, m);
+    }
+    return m;
+  }
 
   return async function proxy(gatewayCtx) {
     const ctx = gatewayCtx as RequestContext;
@@ -36,7 +49,9 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
     const res = options.resilience(runtime.name);
     const retry: RetryConfig = ctx.route.config.retry ?? runtime.config.retry;
 
-    const admitted = res?.breaker ? await res.breaker.acquire(ctx.signal) : undefined;
+    // Admission without a promise or an AbortSignal unless the request has to queue.
+    const breaker = res?.breaker;
+    const admitted = breaker === undefined ? undefined : (breaker.tryAcquire() ?? (await breaker.acquire(ctx.signal)));
     if (admitted && !admitted.ok) {
       if (ctx.aborted) throw ctx.abortCause;
       throw new GatewayError(admitted.reason === 'open' ? 'GW_ERR_CIRCUIT_OPEN' : 'GW_ERR_UPSTREAM_OVERLOADED', { headers: { 'retry-after': String(admitted.retryAfterSeconds) } });
@@ -47,12 +62,16 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
     let saturated = false;
     let result;
     try {
-      const length = ctx.req.headers['content-length'];
-      const body = await prepareReplayableBody(requestBody(ctx.req, maxBodyBytes) ?? null, {
-        maxReplayBytes: retry.maxReplayBodyBytes,
-        contentLength: length === undefined ? undefined : Number(length),
-        signal: ctx.signal,
-      });
+      const source = requestBody(ctx.req, maxBodyBytes);
+      let body = NO_BODY;
+      if (source !== undefined) {
+        const length = ctx.req.headers['content-length'];
+        body = await prepareReplayableBody(source, {
+          maxReplayBytes: retry.maxReplayBodyBytes,
+          contentLength: length === undefined ? undefined : Number(length),
+          signal: ctx.signal,
+        });
+      }
       result = await executeWithRetries<Dispatcher.ResponseData>({
         service: runtime.name,
         method: ctx.method,
@@ -68,7 +87,7 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
           const state = picked!;
           saturated = state.active >= runtime.maxActivePerEndpoint;
           if (saturated) throw Object.assign(new Error('endpoint saturated'), { code: SATURATED });
-          const um = metrics.forUpstream(runtime.name, state.endpoint.id);
+          const um = metricsFor(runtime.name, state);
           runtime.tryStarted(state);
           const started = performance.now();
           try {
@@ -87,7 +106,7 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
         // A saturated endpoint is busy, not broken: passive health does not hear of it.
         report: (endpoint, outcome) => (saturated ? undefined : runtime.reportResult(endpoint.id, outcome)),
         budget: res?.budget,
-        signal: ctx.signal,
+        abortSource: ctx,
         metrics: res?.metrics,
       });
     } catch (err) {

@@ -4,6 +4,7 @@ import type { UpstreamOutcome } from '../health/outcome.js';
 import type { ResilienceMetrics } from '../health/resilience-metrics.js';
 import type { Endpoint, PickContext } from '../service/types.js';
 import { fullJitterBackoffMs, parseRetryAfterMs } from './backoff.js';
+import { TryAbortHandle } from '../listener/request-context.js';
 import type { ReplayableBody } from './replayable-body.js';
 import type { RetryBudget } from './retry-budget.js';
 import { classifyUpstreamError, isReplaySafe, neverReachedUpstream, retryReason, type RetryConfig } from './retry-policy.js';
@@ -28,17 +29,32 @@ export interface RetryExecution<R extends TryResponse> {
   readonly hashKey?: string | undefined;
   /** The service's balancer pick. */
   pick(ctx: PickContext): Endpoint | undefined;
-  /** Sends one try; resolves with the response head, rejects with undici's error. Must honour `signal`. */
+  /**
+   * Sends one try; resolves with the response head, rejects with undici's error. Must honour
+   * `signal`: an emitter-like abort handle (`aborted`, `reason`, `once('abort')`,
+   * `removeListener`), which undici accepts as a request signal, typed as AbortSignal for it.
+   */
   send(endpoint: Endpoint, body: Buffer | Readable | null, signal: AbortSignal): Promise<R>;
   /** Passive health and breaker accounting of each try. */
   report?(endpoint: Endpoint, outcome: UpstreamOutcome): void;
   readonly budget?: RetryBudget | undefined;
   /** Aborted when the client goes away. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The cheaper alternative to `signal` (the RequestContext): hands out the abort handle of each
+   * try (and of a backoff sleep), fired when the client goes away; no AbortController per request.
+   */
+  readonly abortSource?: TryAbortSource | undefined;
   readonly clock?: Clock;
   readonly scheduler?: Scheduler;
   readonly random?: Random;
   readonly metrics?: ResilienceMetrics | undefined;
+}
+
+/** Client-abort plumbing without an EventTarget: `abort()` fires the last handle handed out. */
+export interface TryAbortSource {
+  readonly aborted: boolean;
+  tryAbortHandle(): TryAbortHandle;
 }
 
 export type RetryResult<R extends TryResponse> =
@@ -60,89 +76,118 @@ export type RetryResult<R extends TryResponse> =
 export async function executeWithRetries<R extends TryResponse>(x: RetryExecution<R>): Promise<RetryResult<R>> {
   const clock = x.clock ?? systemClock;
   const scheduler = x.scheduler ?? systemScheduler;
-  const random = x.random ?? Math.random;
   const { config } = x;
   const deadlineAt = clock() + config.deadlineMs;
-  const tried = new Set<string>();
+  // Allocated only when a first try failed: the common request never needs it.
+  let tried: Set<string> | undefined;
   x.budget?.recordRequest();
 
   for (let attempt = 0; ; attempt++) {
-    const endpoint = x.pick({ hashKey: x.hashKey, exclude: tried }) ?? (tried.size > 0 ? x.pick({ hashKey: x.hashKey }) : undefined);
+    const endpoint = tried === undefined ? x.pick({ hashKey: x.hashKey }) : (x.pick({ hashKey: x.hashKey, exclude: tried }) ?? x.pick({ hashKey: x.hashKey }));
     if (!endpoint) return { kind: 'no-endpoint', tries: attempt };
-    if (x.signal?.aborted) return { kind: 'aborted', tries: attempt };
+    if (clientGone(x)) return { kind: 'aborted', tries: attempt };
 
     const remaining = deadlineAt - clock();
     const tryTimeoutMs = Math.max(0, Math.min(config.perTryTimeoutMs, remaining));
     const byDeadline = tryTimeoutMs < config.perTryTimeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = scheduler.setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, tryTimeoutMs);
-    const onClientAbort = (): void => controller.abort();
-    x.signal?.addEventListener('abort', onClientAbort, { once: true });
+    const trial = new Try(x.abortSource?.tryAbortHandle() ?? new TryAbortHandle());
+    trial.timer = scheduler.setTimeout(trial.onTimeout, tryTimeoutMs);
+    // The legacy EventTarget signal (callers without an abort source) is linked per try.
+    const onClientAbort = x.signal === undefined ? undefined : (): void => trial.handle.fire(x.signal!.reason);
+    if (onClientAbort !== undefined) x.signal!.addEventListener('abort', onClientAbort, { once: true });
 
     let response: R | undefined;
     let failure: (UpstreamOutcome & { kind: 'error' }) | undefined;
     let cause: unknown;
     try {
-      response = await x.send(endpoint, x.body.next(), controller.signal);
+      response = await x.send(endpoint, x.body.next(), trial.handle as unknown as AbortSignal);
     } catch (err) {
       cause = err;
-      failure = timedOut ? { kind: 'error', error: 'timeout' } : classifyUpstreamError(err);
+      failure = trial.timedOut ? TIMEOUT : classifyUpstreamError(err);
     } finally {
-      scheduler.clearTimeout(timer);
-      x.signal?.removeEventListener('abort', onClientAbort);
+      scheduler.clearTimeout(trial.timer);
+      if (onClientAbort !== undefined) x.signal!.removeEventListener('abort', onClientAbort);
     }
-    if (x.signal?.aborted) {
+    if (clientGone(x)) {
       void response?.body.dump().catch(() => {});
       return { kind: 'aborted', tries: attempt + 1 };
     }
 
     const outcome: UpstreamOutcome = response ? { kind: 'response', status: response.statusCode } : failure!;
     x.report?.(endpoint, outcome);
-    tried.add(endpoint.id);
-    const final = (): RetryResult<R> =>
-      response
-        ? { kind: 'response', response, endpoint, tries: attempt + 1 }
-        : { kind: 'error', error: failure!.error, deadlineExceeded: timedOut && byDeadline, cause, tries: attempt + 1 };
 
     const reason = retryReason(outcome, config.retryOn);
-    if (reason === undefined || attempt >= config.maxRetries) return final();
+    if (reason === undefined || attempt >= config.maxRetries) return final(response, endpoint, attempt, failure, trial.timedOut && byDeadline, cause);
     const safe = neverReachedUpstream(outcome) ? x.body.canReplay() : isReplaySafe(x.method, x.headers) && x.body.canReplay();
-    if (!safe) return final();
+    if (!safe) return final(response, endpoint, attempt, failure, trial.timedOut && byDeadline, cause);
 
-    let delayMs = fullJitterBackoffMs(attempt, config.backoffBaseMs, config.backoffMaxMs, random);
+    let delayMs = fullJitterBackoffMs(attempt, config.backoffBaseMs, config.backoffMaxMs, x.random ?? Math.random);
     const retryAfterMs = response ? parseRetryAfterMs(response.headers['retry-after'], clock()) : undefined;
     if (retryAfterMs !== undefined) {
       // An upstream asking for more patience than we may give gets its answer passed on instead.
-      if (retryAfterMs > config.maxRetryAfterMs) return final();
+      if (retryAfterMs > config.maxRetryAfterMs) return final(response, endpoint, attempt, failure, trial.timedOut && byDeadline, cause);
       delayMs = Math.max(delayMs, retryAfterMs);
     }
-    if (clock() + delayMs >= deadlineAt) return final();
+    if (clock() + delayMs >= deadlineAt) return final(response, endpoint, attempt, failure, trial.timedOut && byDeadline, cause);
     if (x.budget && !x.budget.tryAcquireRetry()) {
       x.metrics?.retryBudgetExhausted.inc({ service: x.service });
-      return final();
+      return final(response, endpoint, attempt, failure, trial.timedOut && byDeadline, cause);
     }
     x.metrics?.retries.inc({ service: x.service, reason });
+    (tried ??= new Set()).add(endpoint.id);
     if (response) await response.body.dump().catch(() => {});
-    if (delayMs > 0 && !(await sleep(scheduler, delayMs, x.signal))) return { kind: 'aborted', tries: attempt + 1 };
+    if (delayMs > 0 && !(await sleep(scheduler, delayMs, x))) return { kind: 'aborted', tries: attempt + 1 };
   }
 }
 
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(scheduler: Scheduler, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+const TIMEOUT: UpstreamOutcome & { kind: 'error' } = { kind: 'error', error: 'timeout' };
+
+/** One try's abort handle and timer; `onTimeout` is bound once instead of a closure per timer. */
+class Try {
+  timedOut = false;
+  timer: unknown = undefined;
+  readonly onTimeout: () => void;
+  constructor(readonly handle: TryAbortHandle) {
+    this.onTimeout = () => {
+      this.timedOut = true;
+      handle.fire(new DOMException('This operation was aborted', 'AbortError'));
+    };
+  }
+}
+
+function clientGone(x: RetryExecution<TryResponse>): boolean {
+  return x.abortSource?.aborted === true || x.signal?.aborted === true;
+}
+
+function final<R extends TryResponse>(
+  response: R | undefined,
+  endpoint: Endpoint,
+  attempt: number,
+  failure: (UpstreamOutcome & { kind: 'error' }) | undefined,
+  deadlineExceeded: boolean,
+  cause: unknown,
+): RetryResult<R> {
+  return response
+    ? { kind: 'response', response, endpoint, tries: attempt + 1 }
+    : { kind: 'error', error: failure!.error, deadlineExceeded, cause, tries: attempt + 1 };
+}
+
+/** Resolves true after `ms`, or false as soon as the client goes away. */
+function sleep(scheduler: Scheduler, ms: number, x: RetryExecution<TryResponse>): Promise<boolean> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
+    if (clientGone(x)) return resolve(false);
+    const signal = x.signal;
+    const handle = x.abortSource?.tryAbortHandle();
     const onAbort = (): void => {
       scheduler.clearTimeout(timer);
       resolve(false);
     };
     const timer = scheduler.setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
+      handle?.removeListener();
       resolve(true);
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
+    handle?.once('abort', onAbort);
   });
 }
