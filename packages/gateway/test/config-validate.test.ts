@@ -36,7 +36,7 @@ test('defaults fill every section, services and endpoints, without touching the 
   assert.equal(result.ok, true);
   if (!result.ok) return;
   assert.deepEqual(input, snapshot);
-  assert.deepEqual(result.config.listener, { host: '127.0.0.1', port: 8080, trustedProxies: [] });
+  assert.deepEqual(result.config.listener, { host: '127.0.0.1', port: 8080, trustedProxies: [], backlog: 4096 });
   assert.equal(result.config.admin.port, 8081);
   assert.equal(result.config.admin.token, undefined);
   assert.equal(result.config.limits.maxBodyBytes, 1048576);
