@@ -37,3 +37,20 @@ export function renderRatios(runs, subject = 'portero') {
   }
   return lines.length > 2 ? lines.join('\n') : '';
 }
+
+/**
+ * Portero in a scenario relative to Portero on the plain route (`scenario.compareTo`) at the same
+ * connection count: auth on should keep ≥0.9× the req/s, cache hits ≥2×.
+ */
+export function renderScenarioRatios(runs, scenarios, subject = 'portero') {
+  const lines = ['| Scenario | Conns | vs | Req/s ratio | p99 ratio | CPU/req ratio |', '| --- | ---: | --- | ---: | ---: | ---: |'];
+  for (const scenario of scenarios.filter((s) => s.compareTo !== undefined)) {
+    for (const run of runs.filter((r) => r.scenario === scenario.name && r.target === subject)) {
+      const base = runs.find((r) => r.scenario === scenario.compareTo && r.target === subject && r.connections === run.connections);
+      if (base === undefined) continue;
+      const cpu = run.cpuMicrosPerRequest !== undefined && base.cpuMicrosPerRequest !== undefined ? fmt(run.cpuMicrosPerRequest / base.cpuMicrosPerRequest, 2) : '–';
+      lines.push(`| ${scenario.name} | ${run.connections} | plain ${subject} | ${fmt(run.rps / base.rps, 2)} | ${fmt(run.p99 / base.p99, 2)} | ${cpu} |`);
+    }
+  }
+  return lines.length > 2 ? lines.join('\n') : '';
+}

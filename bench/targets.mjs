@@ -5,18 +5,25 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startJwtIssuer } from './jwt-issuer.mjs';
 
 /**
- * Scenarios are a list so later work can add runs (auth on, cache hits): each names the request
- * path and, for Portero, the config file to start it with. `targets` limits a scenario to some
- * targets (all when omitted).
+ * Scenarios are a list: each names the request path and, for Portero, the config file to start
+ * it with. `targets` limits a scenario to some targets (all when omitted). `setup()` (optional)
+ * runs once before the measurements and returns `{ env, headers, close }`: environment for the
+ * Portero process, headers the load generator sends, and a cleanup. `compareTo` names the
+ * scenario whose Portero rows this one is reported against (the plain route).
  */
+const PLAIN = 'GET one customer (~400 B JSON)';
+const CUSTOMER = '/api/customers/7f1c2a9e-5b3d-4c8e-9a61-2d4f8b0c3e57';
+
 export const scenarios = [
-  {
-    name: 'GET one customer (~400 B JSON)',
-    path: '/api/customers/7f1c2a9e-5b3d-4c8e-9a61-2d4f8b0c3e57',
-    porteroConfig: 'bench/portero.yaml',
-  },
+  { name: PLAIN, path: CUSTOMER, porteroConfig: 'bench/portero.yaml' },
+  // The same route behind jwtAuth + authorize, one long-lived token (verified-token cache hits).
+  { name: 'portero-auth-rs256', path: CUSTOMER, porteroConfig: 'bench/portero-auth.yaml', targets: ['portero'], compareTo: PLAIN, setup: () => startJwtIssuer('RS256') },
+  { name: 'portero-auth-es256', path: CUSTOMER, porteroConfig: 'bench/portero-auth.yaml', targets: ['portero'], compareTo: PLAIN, setup: () => startJwtIssuer('ES256') },
+  // The same route with the cache filter; the upstream allows max-age=60 under /cached/.
+  { name: 'portero-cache-hit', path: '/api/cached/customers/7f1c2a9e-5b3d-4c8e-9a61-2d4f8b0c3e57', porteroConfig: 'bench/portero-cache.yaml', targets: ['portero'], compareTo: PLAIN },
 ];
 
 /**
@@ -40,7 +47,7 @@ export const targets = [
     kind: 'subject',
     requires: 'packages/gateway/dist/main.js',
     command: (ctx) => ctx.pinned('proxy', [process.execPath, 'packages/gateway/dist/main.js', '--config', ctx.scenario.porteroConfig]),
-    env: (ctx) => ({ BENCH_PORT: String(ctx.port), BENCH_ADMIN_PORT: String(ctx.adminPort), BENCH_UPSTREAM: ctx.upstreamUrl }),
+    env: (ctx) => ({ ...ctx.scenarioEnv, BENCH_PORT: String(ctx.port), BENCH_ADMIN_PORT: String(ctx.adminPort), BENCH_UPSTREAM: ctx.upstreamUrl }),
     readyUrl: (ctx) => `http://127.0.0.1:${ctx.adminPort}/health/ready`,
   },
   competitor('fast-gateway', 'bench/targets/fast-gateway.mjs', ['fast-gateway']),

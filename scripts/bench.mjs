@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { cpuSeconds } from '../bench/cpu.mjs';
-import { renderRatios, renderRuns } from '../bench/report.mjs';
+import { renderRatios, renderRuns, renderScenarioRatios } from '../bench/report.mjs';
 import { COMPETITOR_PACKAGES, competitorInstalled, hasBinary, scenarios, targets } from '../bench/targets.mjs';
 import { killNow, startProcess, stopProcess, waitReady } from './lib/processes.mjs';
 
@@ -62,6 +62,13 @@ running.push(upstream);
 await waitReady(upstream, 10_000);
 const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
 
+// Scenario fixtures (the auth scenarios' token issuer) start once, before any measurement.
+const fixtures = new Map();
+for (const scenario of scenarios) {
+  if (scenario.setup === undefined || !selected.some((t) => scenario.targets === undefined || scenario.targets.includes(t.name))) continue;
+  fixtures.set(scenario.name, await scenario.setup());
+}
+
 // Rounds interleave the targets (A B C, A B C, ...) so drift in the machine's load spreads over
 // all of them; each row reports the median round.
 const rawRuns = [];
@@ -83,6 +90,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 const runs = medianRuns(rawRuns);
 await stopProcess(upstream, 5000);
+for (const fixture of fixtures.values()) await fixture.close();
 
 const environment = {
   node: process.version,
@@ -97,6 +105,8 @@ console.log(`\n## Portero benchmark\n\n${Object.entries(environment).map(([k, v]
 console.log(renderRuns(runs));
 const ratios = renderRatios(runs);
 if (ratios !== '') console.log(`\nRatios (Portero / other; req/s > 1 is better, p99 and CPU < 1 are better):\n\n${ratios}`);
+const scenarioRatios = renderScenarioRatios(runs, scenarios);
+if (scenarioRatios !== '') console.log(`\nPortero scenarios against the plain route (same run):\n\n${scenarioRatios}`);
 if (notes.length > 0) console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
 if (args.json) {
   mkdirSync('bench/results', { recursive: true });
@@ -108,9 +118,11 @@ if (args.json) {
 /** Starts the target (unless direct), then warms up and measures each connection count. */
 async function measureTarget(scenario, target) {
   let url = `${upstreamUrl}${scenario.path.replace(/^\/api/, '')}`;
+  const fixture = fixtures.get(scenario.name);
+  const headers = fixture?.headers ?? {};
   let proc;
   if (target.command !== undefined) {
-    const ctx = { scenario, upstreamUrl, port: await freePort(), adminPort: await freePort(), pinned };
+    const ctx = { scenario, scenarioEnv: fixture?.env ?? {}, upstreamUrl, port: await freePort(), adminPort: await freePort(), pinned };
     proc = startProcess(
       // stdout (the access log, for Portero) goes nowhere; stderr is kept for failure reports.
       { name: target.name, command: target.command(ctx), env: target.env?.(ctx), readyUrl: target.readyUrl?.(ctx) ?? `http://127.0.0.1:${ctx.port}${scenario.path}` },
@@ -130,9 +142,9 @@ async function measureTarget(scenario, target) {
   const results = [];
   for (const connections of CONNECTIONS) {
     console.error(`${scenario.name} | ${target.name} | ${connections} connections: warm-up ${WARMUP_S}s, measure ${DURATION_S}s`);
-    await autocannon({ url, connections, duration: WARMUP_S });
+    await autocannon({ url, connections, duration: WARMUP_S, headers });
     const cpuBefore = cpuSeconds(proc?.child.pid);
-    const result = await autocannon({ url, connections, duration: DURATION_S });
+    const result = await autocannon({ url, connections, duration: DURATION_S, headers });
     const cpuAfter = cpuSeconds(proc?.child.pid);
     const total = result.requests.total;
     results.push({

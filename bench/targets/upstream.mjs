@@ -1,5 +1,5 @@
 // The benchmark's upstream: answers every request with the same customer-sized JSON document
-// (~400 bytes), keep-alive, no logging. Prints {"listening": port} once ready. PORT (default 0).
+// (~400 bytes), keep-alive, no logging; under /cached/ with Cache-Control: public, max-age=60. Prints {"listening": port} once ready. PORT (default 0).
 import http from 'node:http';
 
 const body = Buffer.from(
@@ -18,9 +18,12 @@ const body = Buffer.from(
 );
 const headers = { 'content-type': 'application/json', 'content-length': String(body.length), 'cache-control': 'private, no-cache' };
 
+// Under /cached/ the same document may be cached for a minute (the cache-hit scenario).
+const cacheableHeaders = { ...headers, 'cache-control': 'public, max-age=60' };
+
 const server = http.createServer((req, res) => {
   req.resume();
-  res.writeHead(200, headers);
+  res.writeHead(200, req.url.startsWith('/cached/') ? cacheableHeaders : headers);
   res.end(body);
 });
 server.keepAliveTimeout = 60_000;
