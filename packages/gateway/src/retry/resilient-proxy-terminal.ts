@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.js';
 import type { ServiceResilience } from '../health/resilience-controller.js';
 import { stripResponseHopByHop } from '../http/hop-by-hop.js';
-import type { RequestContext } from '../listener/request-context.js';
+import { RequestContext } from '../listener/request-context.js';
 import type { GatewayMetrics, UpstreamMetrics } from '../metrics/gateway-metrics.js';
 import type { Filter } from '../pipeline/types.js';
 import { requestBody } from '../proxy/body-limit.js';
@@ -45,6 +45,7 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
 
   return async function proxy(gatewayCtx) {
     const ctx = gatewayCtx as RequestContext;
+    const own = gatewayCtx instanceof RequestContext;
     const runtime = ctx.route.service;
     const res = options.resilience(runtime.name);
     const retry: RetryConfig = ctx.route.config.retry ?? runtime.config.retry;
@@ -106,7 +107,10 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
         // A saturated endpoint is busy, not broken: passive health does not hear of it.
         report: (endpoint, outcome) => (saturated ? undefined : runtime.reportResult(endpoint.id, outcome)),
         budget: res?.budget,
-        abortSource: ctx,
+        // The listener's context aborts tries without an AbortSignal; other contexts (the cache's
+        // detached background refresh) bring their own signal.
+        abortSource: own ? ctx : undefined,
+        signal: own ? undefined : gatewayCtx.signal,
         metrics: res?.metrics,
       });
     } catch (err) {
