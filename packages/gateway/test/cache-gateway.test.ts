@@ -15,7 +15,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 
 type Handler = (req: IncomingMessage, res: ServerResponse, count: number) => void;
 
-async function setup(t: TestContext, handler: Handler, cache: Record<string, unknown> = {}) {
+async function setup(t: TestContext, handler: Handler, cache: Record<string, unknown> = {}, extra: { resilience?: boolean } = {}) {
   let count = 0;
   const upstream = await startUpstream(t, (req, res) => handler(req, res, ++count));
   // The plugin is handed to createGateway, so it resolves the gateway's resources lazily.
@@ -31,7 +31,7 @@ async function setup(t: TestContext, handler: Handler, cache: Record<string, unk
       services: { customers: { endpoints: [{ url: upstream.url }] } },
       routes: [{ id: 'customers', match: { path: '/api/customers' }, service: 'customers', filters: [{ cache }] }],
     }),
-    { adminPlugins: [createCachePurgePlugin(resolver)] },
+    { adminPlugins: [createCachePurgePlugin(resolver)], ...extra },
   );
   holder.gateway = gw.gateway;
   return { upstream, gw };
@@ -79,7 +79,8 @@ test('100 concurrent misses through the gateway reach the upstream once', async 
   assert.equal(upstream.seen.length, 1);
 });
 
-test('stale-while-revalidate refreshes through the proxy with a new conditional upstream call', async (t) => {
+for (const resilience of [true, false]) {
+test(`stale-while-revalidate refreshes through the proxy with a new conditional upstream call (resilience ${resilience ? 'on' : 'off'})`, async (t) => {
   const { upstream, gw } = await setup(t, (req, res, n) => {
     if (req.headers['if-none-match'] === '"g1"' && n === 2) {
       res.writeHead(304, { etag: '"g1"', 'cache-control': 'max-age=0, stale-while-revalidate=600', 'x-gen': 'revalidated' });
@@ -87,7 +88,7 @@ test('stale-while-revalidate refreshes through the proxy with a new conditional 
       return;
     }
     json(res, { etag: `"g${n}"`, 'cache-control': 'max-age=0, stale-while-revalidate=600', 'x-gen': String(n) }, { n });
-  });
+  }, {}, { resilience });
   await send(`${gw.url}/api/customers/9`);
   const stale = await send(`${gw.url}/api/customers/9`);
   assert.equal(stale.json().n, 1);
@@ -105,6 +106,7 @@ test('stale-while-revalidate refreshes through the proxy with a new conditional 
   assert.equal(refreshed.json().n, 1);
   assert.equal(upstream.seen[1]?.headers['if-none-match'], '"g1"');
 });
+}
 
 test('a PUT invalidates the item and, with invalidate: [prefix], the list queries', async (t) => {
   const { upstream, gw } = await setup(

@@ -6,7 +6,7 @@
  */
 import { GatewayError } from '../errors.js';
 import { stripResponseHopByHop } from '../http/hop-by-hop.js';
-import type { RequestContext } from '../listener/request-context.js';
+import { RequestContext } from '../listener/request-context.js';
 import type { GatewayMetrics, UpstreamMetrics } from '../metrics/gateway-metrics.js';
 import type { Filter } from '../pipeline/types.js';
 import type { PickContext } from '../service/types.js';
@@ -51,7 +51,9 @@ export function createProxyTerminal(options: ProxyOptions): Filter {
         path: ctx.upstreamPath,
         headers: ctx.upstreamHeaders,
         body: requestBody(ctx.req, maxBodyBytes),
-        signal: ctx.tryAbortHandle() as unknown as AbortSignal,
+        // The listener's contexts carry a cheap abort handle; others (the cache's background
+        // refresh) bring their own AbortSignal.
+        signal: gatewayCtx instanceof RequestContext ? (ctx.tryAbortHandle() as unknown as AbortSignal) : gatewayCtx.signal,
       });
     } catch (err) {
       runtime.tryFinished(state);
