@@ -7,12 +7,12 @@
 import { GatewayError } from '../errors.js';
 import { stripResponseHopByHop } from '../http/hop-by-hop.js';
 import { RequestContext } from '../listener/request-context.js';
-import type { GatewayMetrics, UpstreamMetrics } from '../metrics/gateway-metrics.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { Filter } from '../pipeline/types.js';
 import type { PickContext } from '../service/types.js';
-import type { EndpointState } from '../service/service-runtime.js';
 import { requestBody } from './body-limit.js';
 import { mapUpstreamError } from './upstream-errors.js';
+import { createUpstreamMetricsCache } from './upstream-metrics-cache.js';
 
 const FIRST_TRY: PickContext = {};
 
@@ -23,16 +23,7 @@ export interface ProxyOptions {
 
 export function createProxyTerminal(options: ProxyOptions): Filter {
   const { metrics, maxBodyBytes } = options;
-  const upstreamMetrics = new WeakMap<EndpointState, UpstreamMetrics>();
-
-  function metricsFor(service: string, state: EndpointState): UpstreamMetrics {
-    let m = upstreamMetrics.get(state);
-    if (m === undefined) {
-      m = metrics.forUpstream(service, state.endpoint.id);
-      upstreamMetrics.set(state, m);
-    }
-    return m;
-  }
+  const metricsFor = createUpstreamMetricsCache(metrics);
 
   return async function proxy(gatewayCtx) {
     const ctx = gatewayCtx as RequestContext;

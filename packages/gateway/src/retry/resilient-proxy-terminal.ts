@@ -9,13 +9,14 @@ import { GatewayError } from '../errors.js';
 import type { ServiceResilience } from '../health/resilience-controller.js';
 import { stripResponseHopByHop } from '../http/hop-by-hop.js';
 import { RequestContext } from '../listener/request-context.js';
-import type { GatewayMetrics, UpstreamMetrics } from '../metrics/gateway-metrics.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { Filter } from '../pipeline/types.js';
 import { requestBody } from '../proxy/body-limit.js';
 import type { EndpointState } from '../service/service-runtime.js';
 import { prepareReplayableBody, type ReplayableBody } from './replayable-body.js';
 import { executeWithRetries } from './retry-executor.js';
 import type { RetryConfig } from './retry-policy.js';
+import { createUpstreamMetricsCache } from '../proxy/upstream-metrics-cache.js';
 
 export interface ResilientProxyOptions {
   readonly metrics: GatewayMetrics;
@@ -32,16 +33,7 @@ const NO_BODY: ReplayableBody = { next: () => null, canReplay: () => true, buffe
 
 export function createResilientProxyTerminal(options: ResilientProxyOptions): Filter {
   const { metrics, maxBodyBytes } = options;
-  const upstreamMetrics = new WeakMap<EndpointState, UpstreamMetrics>();
-
-  function metricsFor(service: string, state: EndpointState): UpstreamMetrics {
-    let m = upstreamMetrics.get(state);
-    if (m === undefined) {
-      m = metrics.forUpstream(service, state.endpoint.id);
-      upstreamMetrics.set(state, m);
-    }
-    return m;
-  }
+  const metricsFor = createUpstreamMetricsCache(metrics);
 
   return async function proxy(gatewayCtx) {
     const ctx = gatewayCtx as RequestContext;
