@@ -75,7 +75,10 @@ async function runFromCommandLine(): Promise<void> {
   const configFile = values.config ?? process.env.PORTERO_CONFIG ?? DEFAULT_CONFIG_FILE;
   try {
     await start({ configFile });
-  } catch {
+  } catch (err) {
+    // An invalid config was already logged line by line; anything else (a port in use, an
+    // unreadable file) still gets one clear line instead of a silent exit 1.
+    console.error(`portero: cannot start: ${(err as Error).message}`);
     process.exitCode = 1;
   }
 }
