@@ -113,19 +113,24 @@ export const customerRoutes: FastifyPluginAsyncTypebox<CustomerRoutesOptions> = 
     return customer;
   });
 
+  /**
+   * With `If-Match`, the version the write must find (404 when the customer is gone, 412 when the
+   * tag does not match); without it, undefined: the write applies to whatever version is current.
+   */
+  async function expectedVersionFor(id: string, ifMatch: string | undefined): Promise<number | undefined> {
+    if (ifMatch === undefined) return undefined;
+    const current = await findCustomerById(db, id);
+    if (current === undefined) throw new ServiceError('SVC_ERR_CUSTOMER_NOT_FOUND');
+    if (!ifMatchHolds(ifMatch, createEtag(current.id, current.version))) throw new ServiceError('SVC_ERR_PRECONDITION_FAILED');
+    return current.version;
+  }
+
   app.put(
     '/customers/:id',
     { schema: { params: CustomerIdParams, body: CustomerInput, response: { 200: Customer } }, preValidation: requireMediaType([JSON_TYPE]) },
     async (request, reply) => {
       const id = request.params.id.toLowerCase();
-      const ifMatch = ifMatchOf(request);
-      let expectedVersion: number | undefined;
-      if (ifMatch !== undefined) {
-        const current = await findCustomerById(db, id);
-        if (current === undefined) throw new ServiceError('SVC_ERR_CUSTOMER_NOT_FOUND');
-        if (!ifMatchHolds(ifMatch, createEtag(current.id, current.version))) throw new ServiceError('SVC_ERR_PRECONDITION_FAILED');
-        expectedVersion = current.version;
-      }
+      const expectedVersion = await expectedVersionFor(id, ifMatchOf(request));
       const result = await writeOrConflict(() => updateCustomer(db, id, request.body, now(), expectedVersion));
       if (result.kind === 'not_found') throw new ServiceError('SVC_ERR_CUSTOMER_NOT_FOUND');
       // The version moved between the check and the write: the precondition no longer holds.
@@ -169,14 +174,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<CustomerRoutesOptions> = 
 
   app.delete('/customers/:id', { schema: { params: CustomerIdParams } }, async (request, reply) => {
     const id = request.params.id.toLowerCase();
-    const ifMatch = ifMatchOf(request);
-    let expectedVersion: number | undefined;
-    if (ifMatch !== undefined) {
-      const current = await findCustomerById(db, id);
-      if (current === undefined) throw new ServiceError('SVC_ERR_CUSTOMER_NOT_FOUND');
-      if (!ifMatchHolds(ifMatch, createEtag(current.id, current.version))) throw new ServiceError('SVC_ERR_PRECONDITION_FAILED');
-      expectedVersion = current.version;
-    }
+    const expectedVersion = await expectedVersionFor(id, ifMatchOf(request));
     const outcome = await deleteCustomer(db, id, expectedVersion);
     if (outcome === 'not_found') throw new ServiceError('SVC_ERR_CUSTOMER_NOT_FOUND');
     if (outcome === 'version_mismatch') throw new ServiceError('SVC_ERR_PRECONDITION_FAILED');
