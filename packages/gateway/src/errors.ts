@@ -37,6 +37,11 @@ export const errorCatalog = {
   GW_ERR_AUTH_FORBIDDEN: { status: 403, message: 'The access token does not satisfy the access rules of this route.' },
   GW_ERR_AUTH_UNAVAILABLE: { status: 503, message: 'Tokens cannot be verified right now.' },
   GW_ERR_CONFIG_INVALID: { status: 400, message: 'The configuration is invalid; the last good one keeps serving.' },
+  GW_ERR_REGISTRY_BAD_REQUEST: { status: 400, message: 'The registration request is invalid.' },
+  GW_ERR_REGISTRY_UNAUTHORIZED: { status: 401, message: 'A valid registration bearer token is required.' },
+  GW_ERR_REGISTRY_INSTANCE_NOT_FOUND: { status: 404, message: 'No such instance is registered (its lease may have expired): register again.' },
+  GW_ERR_REGISTRY_FULL: { status: 409, message: 'The registry holds as many instances or services as it may.' },
+  GW_ERR_REGISTRY_DISABLED: { status: 503, message: 'The registry is disabled: no registration token is configured.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type GatewayErrorCode = keyof typeof errorCatalog;
