@@ -2,10 +2,15 @@
 
 const fmt = (value, digits = 0) => (value === undefined || Number.isNaN(value) ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
-/** Total, with its parts when there are any: non-2xx answers, socket errors, timeouts. */
+/**
+ * Total, with its parts when there are any: error answers, socket errors, timeouts. What counts as
+ * an error answer depends on the load generator: wrk counts statuses ≥ 400, autocannon every
+ * status outside 2xx. Each part is counted once (autocannon's own `errors` includes timeouts).
+ */
 function errorCell(run) {
   if (run.errors === 0 || run.non2xx === undefined) return String(run.errors);
-  return `${run.errors} (${run.non2xx} non-2xx, ${run.socketErrors} socket, ${run.timeouts} timeout)`;
+  const answers = run.loadGenerator === 'wrk' ? 'HTTP ≥400' : 'non-2xx';
+  return `${run.errors} (${run.non2xx} ${answers}, ${run.socketErrors} socket, ${run.timeouts} timeout)`;
 }
 
 export function renderRuns(runs) {

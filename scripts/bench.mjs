@@ -4,21 +4,26 @@
 // and the ratios between them as markdown.
 //
 // Fairness on a two-core machine: the proxy under test runs alone on core 0 (BENCH_PROXY_CPU);
-// the upstream and the load generator (autocannon, in this process) share core 1
-// (BENCH_LOAD_CPU). The proxy therefore never competes with the load for CPU, and every proxy
-// gets the same core. "direct" has no proxy: its numbers are the ceiling of the load side.
+// the upstream and the load generator share core 1 (BENCH_LOAD_CPU). The proxy therefore never
+// competes with the load for CPU, and every proxy gets the same core. "direct" has no proxy: its
+// numbers are the ceiling of the load side.
+//
+// Load generator (bench/load.mjs): wrk, single thread, when installed; otherwise autocannon in
+// this process. wrk costs far less CPU per request, so the proxy's core is the bottleneck (a
+// CPU-bound comparison); with autocannon the load core can limit the fastest proxies.
 //
 // Options: --only portero,direct   --json (also write bench/results/<time>.json)
-// Environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (2), BENCH_CONNECTIONS ("50,500"),
-// BENCH_ROUNDS (1; more rounds interleave the targets and report the median round).
+// Environment: BENCH_DURATION_S (10; whole seconds with wrk), BENCH_WARMUP_S (2),
+// BENCH_CONNECTIONS ("50,500"), BENCH_ROUNDS (1; more rounds interleave the targets and report
+// the median round), BENCH_LOAD_GENERATOR (wrk|autocannon; wrk when installed).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { cpuSeconds } from '../bench/cpu.mjs';
+import { chooseLoadGenerator, runLoad } from '../bench/load.mjs';
 import { renderRatios, renderRuns, renderScenarioRatios } from '../bench/report.mjs';
 import { COMPETITOR_PACKAGES, competitorInstalled, hasBinary, scenarios, targets } from '../bench/targets.mjs';
 import { killNow, startProcess, stopProcess, waitReady } from './lib/processes.mjs';
@@ -46,11 +51,24 @@ if (unknown.length > 0) {
 }
 const selected = targets.filter((t) => only === undefined || only.includes(t.name));
 
-// The load generator (this process, all its threads) and the upstream share the load core.
+let loadGenerator;
+try {
+  loadGenerator = chooseLoadGenerator();
+} catch (error) {
+  console.error(error.message);
+  process.exit(2);
+}
+
+// The upstream and the load generator (this process for autocannon, a wrk child process pinned
+// explicitly) share the load core.
 if (canPin) execFileSync('taskset', ['-a', '-cp', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
 const pinned = (role, command) => (canPin ? ['taskset', '-c', role === 'proxy' ? PROXY_CPU : LOAD_CPU, ...command] : command);
 
 const notes = [];
+if (loadGenerator.note !== undefined) {
+  notes.push(loadGenerator.note);
+  console.error(loadGenerator.note);
+}
 const running = [];
 process.on('exit', () => killNow(running));
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
@@ -96,6 +114,7 @@ const environment = {
   node: process.version,
   cpu: cpus()[0]?.model,
   cores: cpus().length,
+  loadGenerator: `${loadGenerator.name}${loadGenerator.version === undefined ? '' : ` ${loadGenerator.version}`}${loadGenerator.name === 'wrk' ? ' (1 thread, --timeout 10s)' : ' (in the bench process)'}`,
   pinning: canPin ? `proxy on core ${PROXY_CPU}; upstream + load generator on core ${LOAD_CPU}` : 'none (taskset missing or one core)',
   durationSeconds: DURATION_S,
   warmupSeconds: WARMUP_S,
@@ -142,23 +161,18 @@ async function measureTarget(scenario, target) {
   const results = [];
   for (const connections of CONNECTIONS) {
     console.error(`${scenario.name} | ${target.name} | ${connections} connections: warm-up ${WARMUP_S}s, measure ${DURATION_S}s`);
-    await autocannon({ url, connections, duration: WARMUP_S, headers });
+    const load = { url, connections, headers, pinned };
+    if (WARMUP_S > 0) await runLoad(loadGenerator, { ...load, durationSeconds: WARMUP_S });
     const cpuBefore = cpuSeconds(proc?.child.pid);
-    const result = await autocannon({ url, connections, duration: DURATION_S, headers });
+    const result = await runLoad(loadGenerator, { ...load, durationSeconds: DURATION_S });
     const cpuAfter = cpuSeconds(proc?.child.pid);
-    const total = result.requests.total;
+    const total = result.requests;
     results.push({
       scenario: scenario.name,
       target: target.name,
       connections,
-      rps: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      errors: result.non2xx + result.errors + result.timeouts,
-      non2xx: result.non2xx,
-      socketErrors: result.errors,
-      timeouts: result.timeouts,
-      requests: total,
+      loadGenerator: loadGenerator.name,
+      ...result,
       cpuMicrosPerRequest: cpuBefore !== undefined && cpuAfter !== undefined && total > 0 ? ((cpuAfter - cpuBefore) * 1e6) / total : undefined,
     });
   }
