@@ -94,7 +94,7 @@ export class GatewayConfigError extends Error {
 export function createGateway(options: GatewayOptions): Gateway {
   const env = options.env ?? process.env;
   const initial = options.config;
-  const logger = options.logger ?? createLogger({ level: initial.logging.level });
+  const logger = options.logger ?? createLogger({ level: initial.logging.level, bufferBytes: initial.logging.bufferBytes, flushIntervalMs: initial.logging.flushIntervalMs });
   const metrics = createGatewayMetrics({ defaultMetrics: options.defaultMetrics });
   const resources = createSharedResources();
   const registry = createServiceRegistry(options.createBalancer ?? defaultBalancerFactory);

@@ -93,6 +93,18 @@ export const LoggingSchema = Type.Object(
       { default: 'info', description: 'Minimum level written to the JSON log (pino).' },
     ),
     accessLog: Type.Boolean({ default: true, description: 'Write one JSON line per request (Authorization and cookies redacted).' }),
+    bufferBytes: Type.Integer({
+      minimum: 0,
+      maximum: 1048576,
+      default: 4096,
+      description: 'Log lines are buffered and written once this many bytes are waiting (one write for many lines instead of one per request); 0 writes every line as soon as the previous write finished.',
+    }),
+    flushIntervalMs: Type.Integer({
+      minimum: 10,
+      maximum: 10000,
+      default: 100,
+      description: 'Buffered log lines are written at least this often, so a quiet gateway still logs promptly. Lines are also flushed on shutdown.',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'Structured logs on standard output.' },
 );

@@ -1,6 +1,8 @@
 /**
  * The gateway's pino logger: JSON lines on standard output through an asynchronous SonicBoom
- * destination (a write per line would cost a syscall on the hot path). Credentials never reach
+ * destination that buffers lines up to `bufferBytes` and writes them together (a write per line
+ * would cost a syscall, and a thread-pool hop, per request), at least every `flushIntervalMs`,
+ * and on shutdown (`flushLogger`, `logger.flush(cb)`). Credentials never reach
  * the log: Authorization, Proxy-Authorization and cookies are redacted wherever headers are logged.
  */
 import pino, { type Logger } from 'pino';
@@ -20,10 +22,17 @@ export interface LoggerOptions {
   level: string;
   /** Where lines go; defaults to standard output (fd 1) asynchronously. */
   destination?: pino.DestinationStream;
+  /** Bytes buffered before a write (logging.bufferBytes); 0 writes each line at once. */
+  bufferBytes?: number;
+  /** Longest time a buffered line waits (logging.flushIntervalMs). */
+  flushIntervalMs?: number;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
+  const bufferBytes = options.bufferBytes ?? 0;
+  const destination =
+    options.destination ??
+    pino.destination({ dest: 1, sync: false, minLength: bufferBytes, periodicFlush: bufferBytes > 0 ? (options.flushIntervalMs ?? 100) : 0 });
   return pino(
     {
       level: options.level,
