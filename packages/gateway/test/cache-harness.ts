@@ -2,6 +2,7 @@
  * Hand-built contexts and a scripted upstream for testing the cache filter without a gateway:
  * the fake `next` plays the proxy, setting ctx.response from a handler and counting calls.
  */
+import { bodyAsStream } from '../src/proxy/upstream-exchange.js';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { Value } from '@sinclair/typebox/value';
@@ -87,8 +88,9 @@ export function toResponse(reply: UpstreamReply): GatewayResponse {
 export async function readAll(body: GatewayResponse['body']): Promise<string> {
   if (body === null) return '';
   if (Buffer.isBuffer(body)) return body.toString();
+  const stream = bodyAsStream(body) as Readable;
   const chunks: Buffer[] = [];
-  for await (const c of body) chunks.push(Buffer.from(c as Buffer));
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
   return Buffer.concat(chunks).toString();
 }
 

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { GatewayContext, GatewayResponse, Principal } from '../pipeline/types.js';
+import type { GatewayContext, GatewayResponse, Principal, UpstreamBody } from '../pipeline/types.js';
 import type { CompiledRoute } from '../router/compiled-route.js';
 import { EMPTY_PARAMS } from '../router/router.js';
 
@@ -74,7 +74,7 @@ export class RequestContext implements GatewayContext {
   /** Body bytes sent to the client. */
   bytes = 0;
   /** The streamed response body, destroyed if the client leaves first. */
-  responseBody: Readable | undefined = undefined;
+  responseBody: Readable | UpstreamBody | undefined = undefined;
   private stateMap: Map<string, unknown> | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private abortReason: unknown = undefined;

@@ -4,8 +4,9 @@
  * read to its end (reading an unwanted body to keep the connection would let a client make us
  * swallow gigabytes) or when the gateway drains.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { errorBody, GatewayError } from '../errors.js';
+import { bodyAsStream, UpstreamExchange } from '../proxy/upstream-exchange.js';
 import type { RequestContext } from './request-context.js';
 import { discardBody } from '../http/discard-body.js';
 
@@ -68,14 +69,28 @@ export function sendResponse(ctx: RequestContext, draining: boolean): void {
     res.end(body);
     return;
   }
+  if (body instanceof UpstreamExchange) {
+    // Arrived whole with its head (the usual small answer): head and body in one write.
+    const whole = body.takeComplete();
+    res.writeHead(response.status, headers);
+    if (whole !== undefined) {
+      ctx.bytes = whole.length;
+      res.end(whole);
+      return;
+    }
+    ctx.responseBody = body;
+    body.pipeTo(res, ctx);
+    return;
+  }
+  const stream = body instanceof Readable ? body : (bodyAsStream(body) as Readable);
   res.writeHead(response.status, headers);
-  ctx.responseBody = body;
-  const tagged = body as Readable & { ctx?: RequestContext };
+  ctx.responseBody = stream;
+  const tagged = stream as Readable & { ctx?: RequestContext };
   tagged.ctx = ctx;
   // With a Content-Length the byte count is known; count chunks only for unsized bodies.
   const length = headers['content-length'];
   if (typeof length === 'string' && ctx.method !== 'HEAD') ctx.bytes = Number(length);
-  else body.on('data', countBytes);
-  body.on('error', onBodyError);
-  body.pipe(res);
+  else stream.on('data', countBytes);
+  stream.on('error', onBodyError);
+  stream.pipe(res);
 }

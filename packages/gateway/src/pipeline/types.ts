@@ -21,13 +21,26 @@ export interface Principal {
 }
 
 /**
+ * A proxied body still arriving from the upstream (proxy/upstream-exchange.ts). The listener
+ * writes it to the client without a stream in between; a filter that needs the bytes takes it as
+ * a Readable (once) with `toReadable()`, or `bodyAsStream(body)`.
+ */
+export interface UpstreamBody {
+  toReadable(): Readable;
+  /** Reads the rest and drops it (the connection stays reusable); resolves when done. */
+  dump(): Promise<void>;
+  /** Throws the body away, stopping its transfer if it is unfinished. */
+  destroy(err?: Error): void;
+}
+
+/**
  * A response on its way to the client. `body` is streamed: filters that need the bytes (the cache)
  * wrap the stream rather than buffer it in front of the client. Header names are lower case.
  */
 export interface GatewayResponse {
   status: number;
   headers: Record<string, string | string[]>;
-  body: Readable | Buffer | null;
+  body: Readable | Buffer | null | UpstreamBody;
 }
 
 /**

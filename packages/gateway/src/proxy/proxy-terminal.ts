@@ -1,17 +1,17 @@
 /**
  * The end of every filter chain: picks an endpoint of the route's service, sends the request
- * through that endpoint's undici Pool with the body streamed from the client, and puts the
- * upstream's status, headers (hop-by-hop removed) and streamed body on `ctx.response`. Nothing is
- * buffered. One try per request; retries wrap this later through `pickEndpoint({ exclude })`.
+ * through that endpoint's undici Pool (an UpstreamExchange) with the body streamed from the client,
+ * and puts the upstream's status, headers (hop-by-hop removed) and body on `ctx.response`. Nothing
+ * beyond what arrived with the head is held. One try per request; retries wrap this later through `pickEndpoint({ exclude })`.
  */
 import { GatewayError } from '../errors.js';
-import { stripResponseHopByHop } from '../http/hop-by-hop.js';
 import { RequestContext } from '../listener/request-context.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { Filter } from '../pipeline/types.js';
 import type { PickContext } from '../service/types.js';
 import { requestBody } from './body-limit.js';
 import { mapUpstreamError } from './upstream-errors.js';
+import { signalHandle, UpstreamExchange } from './upstream-exchange.js';
 import { createUpstreamMetricsCache } from './upstream-metrics-cache.js';
 
 const FIRST_TRY: PickContext = {};
@@ -35,17 +35,15 @@ export function createProxyTerminal(options: ProxyOptions): Filter {
     const um = metricsFor(runtime.name, state);
     runtime.tryStarted(state);
     const started = performance.now();
-    let upstream;
+    const exchange = new UpstreamExchange();
     try {
-      upstream = await state.pool.request({
-        method: ctx.method,
-        path: ctx.upstreamPath,
-        headers: ctx.upstreamHeaders,
-        body: requestBody(ctx.req, maxBodyBytes),
+      await exchange.send(
+        state.pool,
+        { method: ctx.method, path: ctx.upstreamPath, headers: ctx.upstreamHeaders, body: requestBody(ctx.req, maxBodyBytes) },
         // The listener's contexts carry a cheap abort handle; others (the cache's background
         // refresh) bring their own AbortSignal.
-        signal: gatewayCtx instanceof RequestContext ? (ctx.tryAbortHandle() as unknown as AbortSignal) : gatewayCtx.signal,
-      });
+        gatewayCtx instanceof RequestContext ? ctx.tryAbortHandle() : signalHandle(gatewayCtx.signal),
+      );
     } catch (err) {
       runtime.tryFinished(state);
       // The client left, the deadline passed, or the body hit a limit: not the endpoint's fault.
@@ -57,14 +55,11 @@ export function createProxyTerminal(options: ProxyOptions): Filter {
       runtime.reportResult(state.endpoint.id, failure.outcome);
       throw failure.error;
     }
-    const status = upstream.statusCode;
+    const status = exchange.statusCode;
     um.requests(String(status)).value++;
     um.duration.observe((performance.now() - started) / 1000);
     runtime.reportResult(state.endpoint.id, { kind: 'response', status });
-    const body = upstream.body;
-    body.once('close', () => runtime.tryFinished(state));
-    const headers = upstream.headers as Record<string, string | string[]>;
-    stripResponseHopByHop(headers);
-    ctx.response = { status, headers, body };
+    exchange.onClose(() => runtime.tryFinished(state));
+    ctx.response = { status, headers: exchange.headers, body: exchange };
   };
 }

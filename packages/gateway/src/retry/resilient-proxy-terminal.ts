@@ -4,10 +4,8 @@
  * back), but each request holds a breaker permit, its body is made replayable up to
  * `maxReplayBodyBytes`, and failed tries are retried on other endpoints by executeWithRetries.
  */
-import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.js';
 import type { ServiceResilience } from '../health/resilience-controller.js';
-import { stripResponseHopByHop } from '../http/hop-by-hop.js';
 import { RequestContext } from '../listener/request-context.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { Filter } from '../pipeline/types.js';
@@ -17,6 +15,7 @@ import { prepareReplayableBody, type ReplayableBody } from './replayable-body.js
 import { executeWithRetries } from './retry-executor.js';
 import type { RetryConfig } from './retry-policy.js';
 import { createUpstreamMetricsCache } from '../proxy/upstream-metrics-cache.js';
+import { UpstreamExchange, type AbortHandleLike } from '../proxy/upstream-exchange.js';
 
 export interface ResilientProxyOptions {
   readonly metrics: GatewayMetrics;
@@ -65,7 +64,7 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
           signal: ctx.signal,
         });
       }
-      result = await executeWithRetries<Dispatcher.ResponseData>({
+      result = await executeWithRetries<UpstreamExchange>({
         service: runtime.name,
         method: ctx.method,
         headers: ctx.req.headers,
@@ -84,11 +83,12 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
           runtime.tryStarted(state);
           const started = performance.now();
           try {
-            const upstream = await state.pool.request({ method: ctx.method, path: ctx.upstreamPath, headers: ctx.upstreamHeaders, body: tryBody, signal });
-            um.requests(String(upstream.statusCode)).value++;
+            const exchange = new UpstreamExchange();
+            await exchange.send(state.pool, { method: ctx.method, path: ctx.upstreamPath, headers: ctx.upstreamHeaders, body: tryBody }, signal as unknown as AbortHandleLike);
+            um.requests(String(exchange.statusCode)).value++;
             um.duration.observe((performance.now() - started) / 1000);
-            upstream.body.once('close', () => runtime.tryFinished(state));
-            return upstream;
+            exchange.onClose(() => runtime.tryFinished(state));
+            return exchange;
           } catch (err) {
             runtime.tryFinished(state);
             um.requests('error').value++;
@@ -118,10 +118,8 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
         ctx.endpointId = endpoint.id;
         const status = response.statusCode;
         // The breaker slot is held until the body has streamed, like the endpoint's.
-        response.body.once('close', () => permit?.release({ kind: 'response', status }));
-        const headers = response.headers as Record<string, string | string[]>;
-        stripResponseHopByHop(headers);
-        ctx.response = { status, headers, body: response.body };
+        if (permit !== undefined) response.onClose(() => permit.release({ kind: 'response', status }));
+        ctx.response = { status, headers: response.headers, body: response };
         return;
       }
       case 'no-endpoint':

@@ -5,7 +5,9 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayContext, Next } from '../../pipeline/types.js';
+import type { Readable } from 'node:stream';
 import { teeBody } from '../../cache/body-tee.js';
+import { bodyAsStream, UpstreamExchange } from '../../proxy/upstream-exchange.js';
 import type { Fill } from '../../cache/coalescer.js';
 import { variantKey, varyValues } from '../../cache/key.js';
 import type { CacheMetrics } from '../../cache/metrics.js';
@@ -162,7 +164,14 @@ export function createFiller(options: FillerOptions): Filler {
       const body = res.body;
       if (body === null) complete(Buffer.alloc(0));
       else if (Buffer.isBuffer(body)) complete(body.length > store.maxEntryBytes ? undefined : body);
-      else res.body = teeBody(body, store.maxEntryBytes, complete);
+      else {
+        // An upstream body that already arrived whole is stored and sent as bytes: no tee.
+        const whole = body instanceof UpstreamExchange ? body.takeComplete() : undefined;
+        if (whole !== undefined) {
+          res.body = whole;
+          complete(whole.length > store.maxEntryBytes ? undefined : whole);
+        } else res.body = teeBody(bodyAsStream(body) as Readable, store.maxEntryBytes, complete);
+      }
     },
 
     async refreshed(ctx, entry, headers, scope, fill) {

@@ -13,7 +13,8 @@ import { mergeNotModified } from '../../cache/policy.js';
 import type { CacheRuntime } from '../../cache/runtime.js';
 import type { CachedResponse } from '../../cache/store.js';
 import type { Filler, FillScope } from './fill.js';
-import { discardBody } from '../../http/discard-body.js';
+import { discardBody, drainBody } from '../../http/discard-body.js';
+import { bodyAsStream } from '../../proxy/upstream-exchange.js';
 
 export interface RefresherOptions {
   runtime: CacheRuntime;
@@ -69,7 +70,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
       if (res === undefined) return;
       const refreshedScope: FillScope = { ...scope, facts: { ...scope.facts, requestTime, responseTime: now() } };
       if (res.status === 304) {
-        if (res.body !== null && !Buffer.isBuffer(res.body)) res.body.resume();
+        drainBody(res.body);
         await filler.refreshed(ctx, entry, mergeNotModified(entry.headers, res.headers), refreshedScope, fill);
         return;
       }
@@ -78,7 +79,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
         discardBody(res.body);
         return;
       }
-      const body = await readBody(res.body, runtime.store.maxEntryBytes);
+      const body = await readBody(bodyAsStream(res.body), runtime.store.maxEntryBytes);
       if (body !== undefined) await filler.storeBuffered(ctx.req.headers, res.status, res.headers, body, refreshedScope, fill);
     } finally {
       fill.settle(undefined);
