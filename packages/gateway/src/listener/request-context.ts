@@ -63,7 +63,7 @@ export class RequestContext implements GatewayContext {
   host = '';
   route: CompiledRoute = undefined as unknown as CompiledRoute;
   params: Readonly<Record<string, string>> = EMPTY_PARAMS;
-  upstreamHeaders: Record<string, string | string[]> = EMPTY_HEADERS;
+  upstreamHeaders: Record<string, string | string[] | undefined> = EMPTY_HEADERS;
   upstreamPath = '';
   principal: Principal | undefined = undefined;
   response: GatewayResponse | undefined = undefined;
@@ -125,4 +125,4 @@ export class RequestContext implements GatewayContext {
   }
 }
 
-const EMPTY_HEADERS: Record<string, string | string[]> = {};
+const EMPTY_HEADERS: Record<string, string | string[] | undefined> = {};

@@ -65,8 +65,12 @@ export interface GatewayContext {
   readonly params: Readonly<Record<string, string>>;
   /** Aborted when the client goes away or the request deadline passes. */
   readonly signal: AbortSignal;
-  /** Headers that will be sent upstream: hop-by-hop and spoofable headers already removed. */
-  upstreamHeaders: Record<string, string | string[]>;
+  /**
+   * Headers that will be sent upstream: hop-by-hop and spoofable headers already removed. A header
+   * set to `undefined` is not sent; filters remove one that way rather than with `delete`, which
+   * would turn this per-request object into a slow dictionary.
+   */
+  upstreamHeaders: Record<string, string | string[] | undefined>;
   /** Path (with query) the upstream will receive, after prefix stripping or rewriting. */
   upstreamPath: string;
   /** Set by the authentication filter. */

@@ -29,7 +29,8 @@ export const DUMP_LIMIT_BYTES = 128 * 1024;
 export interface UpstreamRequest {
   readonly method: string;
   readonly path: string;
-  readonly headers: Record<string, string | string[]>;
+  /** A header whose value is undefined is not sent. */
+  readonly headers: Record<string, string | string[] | undefined>;
   readonly body: Dispatcher.DispatchOptions['body'];
 }
 

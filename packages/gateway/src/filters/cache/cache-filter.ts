@@ -184,8 +184,8 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     const uh = ctx.upstreamHeaders;
     // Our validators replace the client's: the answer refreshes the entry, and the client's
     // conditionals are then evaluated against it.
-    delete uh['if-none-match'];
-    delete uh['if-modified-since'];
+    uh['if-none-match'] = undefined;
+    uh['if-modified-since'] = undefined;
     if (entry.etag !== undefined) uh['if-none-match'] = entry.etag;
     if (entry.lastModified !== undefined) uh['if-modified-since'] = entry.lastModified;
     const { fill } = runtime.coalescer.begin(scope.ownKey, scope.path, false);

@@ -30,9 +30,9 @@ export interface Refresher {
 
 /** A copy of the request context that lives independently of the client connection. */
 function detach(ctx: GatewayContext, entry: CachedResponse): GatewayContext {
-  const upstreamHeaders: Record<string, string | string[]> = { ...ctx.upstreamHeaders };
-  delete upstreamHeaders['if-none-match'];
-  delete upstreamHeaders['if-modified-since'];
+  const upstreamHeaders: Record<string, string | string[] | undefined> = { ...ctx.upstreamHeaders };
+  upstreamHeaders['if-none-match'] = undefined;
+  upstreamHeaders['if-modified-since'] = undefined;
   if (entry.etag !== undefined) upstreamHeaders['if-none-match'] = entry.etag;
   if (entry.lastModified !== undefined) upstreamHeaders['if-modified-since'] = entry.lastModified;
   // The client's request has been answered; the refresh must never read its body again.

@@ -61,7 +61,7 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
       const h = ctx.upstreamHeaders;
       h[names.subject] = principal.subject;
       if (principal.clientId !== undefined) h[names.clientId] = principal.clientId;
-      else delete h[names.clientId];
+      else if (h[names.clientId] !== undefined) h[names.clientId] = undefined;
       h[names.scopes] = verified.scopeHeader;
     }
     authenticated.value++;
@@ -70,7 +70,7 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
 
   // Not an async function: a cache hit goes straight to next() without wrapping another promise.
   return function jwtAuth(ctx, next) {
-    if (!forwardAuthorization) delete ctx.upstreamHeaders.authorization;
+    if (!forwardAuthorization && ctx.upstreamHeaders.authorization !== undefined) ctx.upstreamHeaders.authorization = undefined;
     const extracted = extractBearerToken(ctx.req, ctx.query, maxTokenBytes);
     switch (extracted.kind) {
       case 'none':
