@@ -15,6 +15,7 @@ import { changedStaticSections, DYNAMIC_SECTIONS } from './config/sections.js';
 import { createTrustedProxies } from './http/trusted-proxies.js';
 import { createUpstreamHeaderBuilder } from './http/upstream-headers.js';
 import { createDataListener, type DataListener } from './listener/data-listener.js';
+import { createAccessLog, type AccessLog } from './logging/access-log.js';
 import { createLogger, flushLogger } from './logging/logger.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js';
 import { createProxyTerminal } from './proxy/proxy-terminal.js';
@@ -94,7 +95,7 @@ export class GatewayConfigError extends Error {
 export function createGateway(options: GatewayOptions): Gateway {
   const env = options.env ?? process.env;
   const initial = options.config;
-  const logger = options.logger ?? createLogger({ level: initial.logging.level, bufferBytes: initial.logging.bufferBytes, flushIntervalMs: initial.logging.flushIntervalMs });
+  const logger = options.logger ?? createLogger({ level: initial.logging.level, bufferBytes: initial.logging.bufferBytes, flushIntervalMs: initial.logging.flushIntervalMs, syncWrites: initial.logging.syncWrites });
   const metrics = createGatewayMetrics({ defaultMetrics: options.defaultMetrics });
   const resources = createSharedResources();
   const registry = createServiceRegistry(options.createBalancer ?? defaultBalancerFactory);
@@ -112,6 +113,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   let config = initial;
   let snapshot: RouteSnapshot | undefined;
   let listener: DataListener | undefined;
+  let accessLog: AccessLog | null = null;
   let admin: FastifyInstance | undefined;
   let watcher: ConfigWatcher | undefined;
   let ready = false;
@@ -182,12 +184,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       const first = await serialized(() => apply(initial, true));
       if (!first.ok) throw new GatewayConfigError(first.errors ?? []);
       const limits = config.limits;
+      accessLog = config.logging.accessLog ? createAccessLog(logger) : null;
       listener = createDataListener({
         limits,
         trustedProxies: createTrustedProxies(config.listener.trustedProxies),
         buildUpstreamHeaders: createUpstreamHeaderBuilder(Object.values(config.identityHeaders)),
         metrics,
-        accessLog: config.logging.accessLog ? logger.child({ route: 'none' }) : null,
+        accessLog,
         logger,
         currentSnapshot: () => snapshot as RouteSnapshot,
       });
@@ -243,6 +246,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     await admin?.close();
     const errors = await resources.closeAll();
     for (const err of errors) logger.error({ err }, 'closing a shared resource failed');
+    accessLog?.flush();
     flushLogger(logger);
   }
 

@@ -93,6 +93,11 @@ export const LoggingSchema = Type.Object(
       { default: 'info', description: 'Minimum level written to the JSON log (pino).' },
     ),
     accessLog: Type.Boolean({ default: true, description: 'Write one JSON line per request (Authorization and cookies redacted).' }),
+    syncWrites: Type.Boolean({
+      default: true,
+      description:
+        'Write log batches to standard output synchronously (as pino does by default): cheapest per request, since an asynchronous write costs a thread-pool round trip, but a consumer that stops reading a piped standard output stalls the gateway once the pipe is full. false writes asynchronously: nothing stalls, and unwritten lines accumulate in memory instead.',
+    }),
     bufferBytes: Type.Integer({
       minimum: 0,
       maximum: 1048576,

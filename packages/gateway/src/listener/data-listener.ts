@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { LimitsConfig } from '../config/schema.js';
+import type { AccessLog } from '../logging/access-log.js';
 import { catalogBody, errorCatalog, GatewayError, type GatewayErrorCode } from '../errors.js';
 import { checkRequestHead } from '../http/check-head.js';
 import { normalizeTarget } from '../http/normalize-target.js';
@@ -27,8 +28,8 @@ export interface DataListenerOptions {
   readonly trustedProxies: TrustedProxies;
   readonly buildUpstreamHeaders: UpstreamHeaderBuilder;
   readonly metrics: GatewayMetrics;
-  /** Access-log logger (route `none`), or null when logging.accessLog is off. */
-  readonly accessLog: Logger | null;
+  /** The access log, or null when logging.accessLog is off (or the level drops info lines). */
+  readonly accessLog: AccessLog | null;
   readonly logger: Logger;
   /** The snapshot a new request uses. */
   currentSnapshot(): RouteSnapshot;
@@ -78,10 +79,9 @@ export function createDataListener(options: DataListenerOptions): DataListener {
     routeMetrics.requests(ctx.method, status).value++;
     routeMetrics.duration.observe(seconds);
     if (accessLog !== null) {
-      const logger = ctx.route === undefined ? accessLog : ctx.route.logger;
-      logger.info({
-        msg: 'request',
-        reqId: ctx.requestId,
+      accessLog.write({
+        routeId: ctx.route === undefined ? 'none' : ctx.route.id,
+        requestId: ctx.requestId,
         method: ctx.method,
         path: ctx.path,
         status,
