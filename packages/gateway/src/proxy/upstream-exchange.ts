@@ -352,9 +352,12 @@ export function parseResponseHeaders(raw: Buffer[]): Record<string, string | str
       if (name === 'connection' && value !== 'keep-alive' && value !== 'close') (named ??= []).push(...connectionTokens(value));
       continue;
     }
-    const existing = headers[name];
-    if (existing === undefined) headers[name] = value;
-    else if (typeof existing === 'string') headers[name] = [existing, value];
+    // Own properties only: `constructor` or `__proto__` would otherwise find Object.prototype's.
+    const existing = Object.hasOwn(headers, name) ? headers[name] : undefined;
+    if (existing === undefined) {
+      if (name === '__proto__') Object.defineProperty(headers, name, { value, enumerable: true, configurable: true, writable: true });
+      else headers[name] = value;
+    } else if (typeof existing === 'string') headers[name] = [existing, value];
     else existing.push(value);
   }
   if (named !== undefined) for (const name of named) delete headers[name];
