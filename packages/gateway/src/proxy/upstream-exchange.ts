@@ -107,7 +107,7 @@ export class UpstreamExchange implements UpstreamBody, Dispatcher.DispatchHandle
       this.rejectHead = reject;
       if (abort !== undefined) {
         if (abort.aborted) {
-          this.settleHead(abort.reason);
+          this.settleHead(toError(abort.reason));
           this.finish();
           return;
         }
