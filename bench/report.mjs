@@ -28,8 +28,30 @@ export function renderRuns(runs) {
   return lines.join('\n');
 }
 
-/** Portero relative to every other target measured in the same run: >1 means Portero is higher. */
-export function renderRatios(runs, subject = 'portero') {
+/**
+ * The req/s ratio of `a` to `b` as the median of the ratios within each round (`rounds`: every
+ * measured run with its `round`), with their range when there are several: the machine's speed
+ * drifts between rounds, and two targets measured in the same round saw nearly the same machine.
+ * Falls back to the ratio of the two median rows when no round has both.
+ */
+function rpsRatioCell(rounds, a, b) {
+  const ratios = [];
+  for (const ra of rounds ?? []) {
+    if (ra.scenario !== a.scenario || ra.target !== a.target || ra.connections !== a.connections) continue;
+    const rb = rounds.find((r) => r.round === ra.round && r.scenario === b.scenario && r.target === b.target && r.connections === b.connections);
+    if (rb !== undefined && rb.rps > 0) ratios.push(ra.rps / rb.rps);
+  }
+  if (ratios.length === 0) return fmt(a.rps / b.rps, 2);
+  ratios.sort((x, y) => x - y);
+  const median = ratios.length % 2 === 1 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+  return ratios.length === 1 ? fmt(median, 2) : `${fmt(median, 2)} (${fmt(ratios[0], 2)}–${fmt(ratios[ratios.length - 1], 2)})`;
+}
+
+/**
+ * Portero relative to every other target measured in the same run: >1 means Portero is higher.
+ * The req/s ratio is the median of per-round ratios (see rpsRatioCell) when `rounds` is given.
+ */
+export function renderRatios(runs, subject = 'portero', rounds = undefined) {
   const lines = [
     `| Scenario | Conns | ${subject} vs | Req/s ratio | p99 ratio | CPU/req ratio |`,
     '| --- | ---: | --- | ---: | ---: | ---: |',
@@ -37,7 +59,7 @@ export function renderRatios(runs, subject = 'portero') {
   for (const run of runs.filter((r) => r.target === subject)) {
     for (const other of runs.filter((r) => r.scenario === run.scenario && r.connections === run.connections && r.target !== subject)) {
       const cpu = run.cpuMicrosPerRequest !== undefined && other.cpuMicrosPerRequest !== undefined ? fmt(run.cpuMicrosPerRequest / other.cpuMicrosPerRequest, 2) : '–';
-      lines.push(`| ${run.scenario} | ${run.connections} | ${other.target} | ${fmt(run.rps / other.rps, 2)} | ${fmt(run.p99 / other.p99, 2)} | ${cpu} |`);
+      lines.push(`| ${run.scenario} | ${run.connections} | ${other.target} | ${rpsRatioCell(rounds, run, other)} | ${fmt(run.p99 / other.p99, 2)} | ${cpu} |`);
     }
   }
   return lines.length > 2 ? lines.join('\n') : '';
@@ -47,14 +69,14 @@ export function renderRatios(runs, subject = 'portero') {
  * Portero in a scenario relative to Portero on the plain route (`scenario.compareTo`) at the same
  * connection count: auth on should keep ≥0.9× the req/s, cache hits ≥2×.
  */
-export function renderScenarioRatios(runs, scenarios, subject = 'portero') {
+export function renderScenarioRatios(runs, scenarios, subject = 'portero', rounds = undefined) {
   const lines = ['| Scenario | Conns | vs | Req/s ratio | p99 ratio | CPU/req ratio |', '| --- | ---: | --- | ---: | ---: | ---: |'];
   for (const scenario of scenarios.filter((s) => s.compareTo !== undefined)) {
     for (const run of runs.filter((r) => r.scenario === scenario.name && r.target === subject)) {
       const base = runs.find((r) => r.scenario === scenario.compareTo && r.target === subject && r.connections === run.connections);
       if (base === undefined) continue;
       const cpu = run.cpuMicrosPerRequest !== undefined && base.cpuMicrosPerRequest !== undefined ? fmt(run.cpuMicrosPerRequest / base.cpuMicrosPerRequest, 2) : '–';
-      lines.push(`| ${scenario.name} | ${run.connections} | plain ${subject} | ${fmt(run.rps / base.rps, 2)} | ${fmt(run.p99 / base.p99, 2)} | ${cpu} |`);
+      lines.push(`| ${scenario.name} | ${run.connections} | plain ${subject} | ${rpsRatioCell(rounds, run, base)} | ${fmt(run.p99 / base.p99, 2)} | ${cpu} |`);
     }
   }
   return lines.length > 2 ? lines.join('\n') : '';

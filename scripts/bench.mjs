@@ -88,11 +88,14 @@ for (const scenario of scenarios) {
 }
 
 // Rounds interleave the targets (A B C, A B C, ...) so drift in the machine's load spreads over
-// all of them; each row reports the median round.
+// all of them; each row reports the median round, and ratios are medians of per-round ratios.
+// Portero runs last among the plain route's targets, so its plain run sits next to both the
+// competitors and its own scenarios (auth, cache) that are compared with it.
 const rawRuns = [];
+const ordered = [...selected.filter((t) => t.kind !== 'subject'), ...selected.filter((t) => t.kind === 'subject')];
 for (let round = 1; round <= ROUNDS; round++) {
   for (const scenario of scenarios) {
-    for (const target of selected.filter((t) => scenario.targets === undefined || scenario.targets.includes(t.name))) {
+    for (const target of ordered.filter((t) => scenario.targets === undefined || scenario.targets.includes(t.name))) {
       const skip = target.available?.() ?? (target.requires !== undefined && !existsSync(target.requires) ? `${target.requires} is missing: run \`npm run build\` first` : undefined);
       if (skip !== undefined) {
         if (round === 1) {
@@ -122,9 +125,9 @@ const environment = {
 };
 console.log(`\n## Portero benchmark\n\n${Object.entries(environment).map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n`);
 console.log(renderRuns(runs));
-const ratios = renderRatios(runs);
-if (ratios !== '') console.log(`\nRatios (Portero / other; req/s > 1 is better, p99 and CPU < 1 are better):\n\n${ratios}`);
-const scenarioRatios = renderScenarioRatios(runs, scenarios);
+const ratios = renderRatios(runs, 'portero', rawRuns);
+if (ratios !== '') console.log(`\nRatios (Portero / other; req/s > 1 is better, p99 and CPU < 1 are better; with several rounds the req/s ratio is the median of the per-round ratios, range in brackets):\n\n${ratios}`);
+const scenarioRatios = renderScenarioRatios(runs, scenarios, 'portero', rawRuns);
 if (scenarioRatios !== '') console.log(`\nPortero scenarios against the plain route (same run):\n\n${scenarioRatios}`);
 if (notes.length > 0) console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
 if (args.json) {
