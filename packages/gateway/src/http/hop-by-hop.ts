@@ -27,13 +27,3 @@ export function connectionTokens(value: string | string[]): string[] {
   }
   return out;
 }
-
-/** Removes hop-by-hop headers from an upstream response's headers, in place. */
-export function stripResponseHopByHop(headers: Record<string, string | string[] | undefined>): void {
-  const connection = headers.connection;
-  // The usual values name no header; skip the parse for them.
-  if (connection !== undefined && connection !== 'keep-alive' && connection !== 'close') {
-    for (const token of connectionTokens(connection)) delete headers[token];
-  }
-  for (const name of HOP_BY_HOP_HEADERS) if (headers[name] !== undefined) delete headers[name];
-}

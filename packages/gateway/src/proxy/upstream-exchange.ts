@@ -16,8 +16,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
-import { connectionTokens } from '../http/hop-by-hop.js';
+import { errors, type Dispatcher } from 'undici';
+import { connectionTokens, HOP_BY_HOP_HEADERS } from '../http/hop-by-hop.js';
 import type { UpstreamBody } from '../pipeline/types.js';
 
 /** Bytes held before a consumer takes the body; beyond it undici pauses the upstream socket. */
@@ -41,8 +41,8 @@ export interface AbortHandleLike {
   once(event: 'abort', listener: () => void): unknown;
 }
 
-/** Response headers never forwarded (RFC 9110 §7.6.1), plus Proxy-Authenticate. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+/** Response headers never forwarded (http/hop-by-hop.ts), as a set for the per-header check. */
+const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
 
 const enum Mode {
   /** Nobody took the body yet: chunks are held. */
@@ -57,13 +57,8 @@ const enum Mode {
 
 type Abort = (reason?: Error) => void;
 
-export class RequestAbortedError extends Error {
-  readonly code = 'UND_ERR_ABORTED';
-  constructor(message = 'upstream request aborted') {
-    super(message);
-    this.name = 'AbortError';
-  }
-}
+/** undici's own abort error (code `UND_ERR_ABORTED`), for aborts the exchange itself decides. */
+export const RequestAbortedError = errors.RequestAbortedError;
 
 export class UpstreamExchange implements UpstreamBody, Dispatcher.DispatchHandler {
   statusCode = 0;
