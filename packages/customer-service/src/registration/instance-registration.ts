@@ -1,4 +1,4 @@
-import type { RegistryClientTimers } from '@portero/gateway/registry-client';
+import { unrefTimers, type RegistryClientTimers } from '@portero/gateway/registry-client';
 import type { Logger } from 'pino';
 
 /** One discovery backend (the gateway's embedded registry, or etcd) as the instance sees it. */
@@ -34,16 +34,6 @@ export interface InstanceRegistrationOptions {
   readonly timers?: RegistryClientTimers;
 }
 
-const defaultTimers: RegistryClientTimers = {
-  setTimeout: (fn, ms) => {
-    // Unref'd: a pending retry must not keep a stopping process alive.
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
 /**
  * Registration never blocks serving: the gateway (or etcd) may start later or restart, and an
  * instance that crashed on an unreachable registry would only add a restart loop to the outage.
@@ -52,7 +42,7 @@ const defaultTimers: RegistryClientTimers = {
  */
 export function createInstanceRegistration(options: InstanceRegistrationOptions): InstanceRegistration {
   const { backend, logger } = options;
-  const timers = options.timers ?? defaultTimers;
+  const timers = options.timers ?? unrefTimers;
   let attempt: Promise<boolean> | undefined;
   let retryTimer: unknown;
   let delayMs = options.retryInitialMs;

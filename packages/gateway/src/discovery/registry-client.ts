@@ -51,7 +51,8 @@ export class RegistryClientError extends Error {
   }
 }
 
-const defaultTimers: RegistryClientTimers = {
+/** Real timers, unref'd: a pending heartbeat or retry must not keep a stopping process alive. */
+export const unrefTimers: RegistryClientTimers = {
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref();
@@ -62,7 +63,7 @@ const defaultTimers: RegistryClientTimers = {
 
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const doFetch = options.fetch ?? fetch;
-  const timers = options.timers ?? defaultTimers;
+  const timers = options.timers ?? unrefTimers;
   const timeoutMs = options.requestTimeoutMs ?? 2000;
   const base = `${options.registryUrl.replace(/\/+$/, '')}/registry/services/${encodeURIComponent(options.service)}/instances`;
   let id = options.id;
