@@ -92,8 +92,8 @@ test('invalid values are refused with the variable named', () => {
 });
 
 test('registration: embedded and etcd defaults', () => {
-  assert.deepEqual(loadConfig({ REGISTRY: 'embedded', REGISTRY_URL: 'http://127.0.0.1:8081/', REGISTRY_TOKEN: 'reg-token' }).registration, {
-    kind: 'embedded',
+  // What every registration kind defaults to.
+  const common = {
     serviceName: 'customers',
     advertiseUrl: undefined,
     instanceId: undefined,
@@ -101,19 +101,17 @@ test('registration: embedded and etcd defaults', () => {
     retryInitialMs: 500,
     retryMaxMs: 30000,
     deregisterTimeoutMs: 2000,
+  };
+  assert.deepEqual(loadConfig({ REGISTRY: 'embedded', REGISTRY_URL: 'http://127.0.0.1:8081/', REGISTRY_TOKEN: 'reg-token' }).registration, {
+    kind: 'embedded',
+    ...common,
     registryUrl: 'http://127.0.0.1:8081',
     registryToken: 'reg-token',
     requestTimeoutMs: 2000,
   });
   assert.deepEqual(loadConfig({ REGISTRY: 'etcd' }).registration, {
     kind: 'etcd',
-    serviceName: 'customers',
-    advertiseUrl: undefined,
-    instanceId: undefined,
-    ttlSeconds: 15,
-    retryInitialMs: 500,
-    retryMaxMs: 30000,
-    deregisterTimeoutMs: 2000,
+    ...common,
     etcdHosts: ['http://127.0.0.1:2379'],
     etcdPrefix: '/portero/services/',
   });

@@ -64,6 +64,27 @@ class Probe extends UpstreamExchange {
   }
 }
 
+/**
+ * A second server that answers each request by sending GET through `p` and piping the exchange's
+ * body into its response; `seen` holds the last exchange and response.
+ */
+async function pipingProxy(t: TestContext, p: Pool, counter: { bytes: number }): Promise<{ url: string; seen: { exchange?: Probe; res?: ServerResponse } }> {
+  const seen: { exchange?: Probe; res?: ServerResponse } = {};
+  const proxy = await listen(t, (_req, res) => {
+    seen.res = res;
+    const exchange = new Probe();
+    seen.exchange = exchange;
+    exchange.send(p, GET).then(
+      (x) => {
+        res.writeHead(x.statusCode, x.headers);
+        x.pipeTo(res, counter);
+      },
+      () => res.destroy(),
+    );
+  });
+  return { url: proxy.url, seen };
+}
+
 async function waitFor(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!condition()) {
@@ -263,19 +284,10 @@ test('pipeTo writes a large, slowly written body to a real ServerResponse intact
   });
   const p = pool(t, up.url);
   const counter = { bytes: 0 };
-  let exchange: Probe | undefined;
-  const proxy = await listen(t, (_req, res) => {
-    exchange = new Probe();
-    exchange.send(p, GET).then(
-      (x) => {
-        res.writeHead(x.statusCode, x.headers);
-        x.pipeTo(res, counter);
-      },
-      () => res.destroy(),
-    );
-  });
+  const proxy = await pipingProxy(t, p, counter);
   const answer = await request(proxy.url);
   assert.equal(answer.statusCode, 200);
+  const exchange = proxy.seen.exchange;
   const received = Buffer.from(await answer.body.arrayBuffer());
   assert.equal(received.length, SIZE);
   assert.equal(sha(received), sha(payload));
@@ -296,22 +308,11 @@ test('an upstream that resets mid-body: the piped client response is cut, failur
   });
   const p = pool(t, up.url);
   const counter = { bytes: 0 };
-  let exchange: Probe | undefined;
-  let proxyRes: ServerResponse | undefined;
-  const proxy = await listen(t, (_req, res) => {
-    proxyRes = res;
-    exchange = new Probe();
-    exchange.send(p, GET).then(
-      (x) => {
-        res.writeHead(x.statusCode, x.headers);
-        x.pipeTo(res, counter);
-      },
-      () => res.destroy(),
-    );
-  });
+  const proxy = await pipingProxy(t, p, counter);
   const answer = await request(proxy.url);
   assert.equal(answer.statusCode, 200);
   await assert.rejects(answer.body.arrayBuffer());
+  const { exchange, res: proxyRes } = proxy.seen;
   assert.ok(exchange !== undefined && proxyRes !== undefined);
   await exchange.whenClosed;
   assert.ok(exchange.failure instanceof Error);
