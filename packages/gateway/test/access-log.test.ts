@@ -8,6 +8,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
 import { createAccessLog, type AccessLog, type AccessLogRecord } from '../src/logging/access-log.js';
+
+/** write() takes the fields positionally; the tests keep them in records. */
+function put(log: AccessLog, r: AccessLogRecord): void {
+  log.write(r.routeId, r.requestId, r.method, r.path, r.status, r.durationMs, r.upstream, r.bytes);
+}
 import { createLogger, flushLogger } from '../src/logging/logger.js';
 
 const RECORD: AccessLogRecord = {
@@ -41,8 +46,8 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 test('a line has exactly the pino-shaped fields, in order; upstream is omitted when undefined', () => {
   const { log, lines, writes } = capture();
   const before = Date.now();
-  log.write(RECORD);
-  log.write({ ...RECORD, requestId: 'req-2', method: 'POST', status: 502, durationMs: 0, upstream: undefined, bytes: 0 });
+  put(log, RECORD);
+  put(log, { ...RECORD, requestId: 'req-2', method: 'POST', status: 502, durationMs: 0, upstream: undefined, bytes: 0 });
   log.flush();
   const after = Date.now();
   assert.equal(writes.length, 1);
@@ -91,7 +96,7 @@ test('quotes, backslashes, control characters and non-ASCII in path, request id 
     // Same route again after an odd one: the per-route prefix is not mixed up.
     { ...RECORD, routeId: 'orders', path: '/"' },
   ];
-  for (const r of records) log.write(r);
+  for (const r of records) put(log, r);
   log.flush();
   // Exactly one line per record: no raw newline from a value split a line.
   assert.equal(writes.join('').split('\n').length, records.length + 1);
@@ -112,11 +117,11 @@ test('quotes, backslashes, control characters and non-ASCII in path, request id 
 
 test('lines written in one event-loop turn reach the destination as one write after the turn; flush() hands them over at once', async () => {
   const { log, writes, lines } = capture();
-  log.write({ ...RECORD, requestId: 'a' });
-  log.write({ ...RECORD, requestId: 'b' });
+  put(log, { ...RECORD, requestId: 'a' });
+  put(log, { ...RECORD, requestId: 'b' });
   // Microtasks (awaited promises) are still the same turn.
   for (let i = 0; i < 5; i++) await Promise.resolve();
-  log.write({ ...RECORD, requestId: 'c' });
+  put(log, { ...RECORD, requestId: 'c' });
   await Promise.resolve();
   assert.equal(writes.length, 0, 'nothing is written during the turn');
   await nextTurn();
@@ -127,12 +132,12 @@ test('lines written in one event-loop turn reach the destination as one write af
   );
 
   // The next turn's lines are a write of their own.
-  log.write({ ...RECORD, requestId: 'd' });
+  put(log, { ...RECORD, requestId: 'd' });
   await nextTurn();
   assert.equal(writes.length, 2);
 
-  log.write({ ...RECORD, requestId: 'e' });
-  log.write({ ...RECORD, requestId: 'f' });
+  put(log, { ...RECORD, requestId: 'e' });
+  put(log, { ...RECORD, requestId: 'f' });
   log.flush();
   assert.equal(writes.length, 3, 'flush() writes at once');
   // Nothing is left for the end of the turn, and a flush with nothing held writes nothing.
@@ -148,7 +153,7 @@ test('lines written in one event-loop turn reach the destination as one write af
 test('more than 16 KiB of lines in one turn are handed over before the turn ends, in order', async () => {
   const { log, writes, lines } = capture();
   const path = '/' + 'x'.repeat(1000);
-  for (let i = 0; i < 40; i++) log.write({ ...RECORD, requestId: `r${i}`, path });
+  for (let i = 0; i < 40; i++) put(log, { ...RECORD, requestId: `r${i}`, path });
   const during = writes.length;
   assert.ok(during >= 1, 'a write happened within the turn');
   // Each write is bounded: the 16 KiB threshold plus at most one line.
@@ -166,7 +171,7 @@ test('more than 16 KiB of lines in one turn are handed over before the turn ends
 test('access lines and the logger\'s own lines share one destination', () => {
   const { log, logger, writes } = capture();
   logger.info({ event: 'startup' }, 'hello');
-  log.write(RECORD);
+  put(log, RECORD);
   log.flush();
   const parsed = writes
     .join('')
@@ -203,4 +208,18 @@ test('createLogger with a sync buffered destination can be created and flushed, 
   const asyncLargest = createLogger({ level: 'warn', bufferBytes: 1048576 });
   flushLogger(asyncLargest);
   assert.equal(createAccessLog(asyncLargest), null);
+});
+
+test('a line longer than the reused buffer (a long path of characters that need escaping) is written whole and the next lines follow', () => {
+  const { log, lines } = capture();
+  const path = '/' + '\u0001"é'.repeat(20_000);
+  put(log, { ...RECORD, requestId: 'long', path });
+  put(log, { ...RECORD, requestId: 'after' });
+  log.flush();
+  const got = lines();
+  assert.deepEqual(
+    got.map((l) => l.reqId),
+    ['long', 'after'],
+  );
+  assert.equal(got[0]!.path, path);
 });

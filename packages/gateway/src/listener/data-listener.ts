@@ -79,16 +79,16 @@ export function createDataListener(options: DataListenerOptions): DataListener {
     routeMetrics.requests(ctx.method, status).value++;
     routeMetrics.duration.observe(seconds);
     if (accessLog !== null) {
-      accessLog.write({
-        routeId: ctx.route === undefined ? 'none' : ctx.route.id,
-        requestId: ctx.requestId,
-        method: ctx.method,
-        path: ctx.path,
+      accessLog.write(
+        ctx.route === undefined ? 'none' : ctx.route.id,
+        ctx.requestId,
+        ctx.method,
+        ctx.path,
         status,
-        durationMs: Math.round(seconds * 1e6) / 1e3,
-        upstream: ctx.endpointId,
-        bytes: ctx.bytes,
-      });
+        Math.round(seconds * 1e6) / 1e3,
+        ctx.endpointId,
+        ctx.bytes,
+      );
     }
   }
 
@@ -135,7 +135,8 @@ export function createDataListener(options: DataListenerOptions): DataListener {
     socket[kContext] = ctx;
     inFlight++;
     metrics.inFlight++;
-    res.once('close', onResponseClose);
+    // `on`, not `once`: no wrapper per request; the handler runs its body once (kContext).
+    res.on('close', onResponseClose);
 
     const headers = req.headers;
     ctx.requestId = resolveRequestId(headers['x-request-id']);

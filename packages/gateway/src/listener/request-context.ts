@@ -17,6 +17,11 @@ export class ClientGoneError extends Error {
   }
 }
 
+/** What a TryAbortHandle tells when it fires. */
+export interface AbortWatcher {
+  abortedBy(reason: unknown): void;
+}
+
 /**
  * The abort handle undici gets for a try. undici accepts any emitter-like object (`once`,
  * `removeListener`, `aborted`, `reason`); this one costs a small object instead of an
@@ -26,6 +31,12 @@ export class TryAbortHandle {
   aborted = false;
   reason: unknown = undefined;
   private listener: (() => void) | undefined = undefined;
+  private watcher: AbortWatcher | undefined = undefined;
+
+  /** Like `once('abort')`, with an object instead of a closure (the upstream exchange). */
+  watch(watcher: AbortWatcher): void {
+    this.watcher = watcher;
+  }
 
   on(_event: 'abort', listener: () => void): this {
     this.listener = listener;
@@ -38,6 +49,7 @@ export class TryAbortHandle {
 
   removeListener(): this {
     this.listener = undefined;
+    this.watcher = undefined;
     return this;
   }
 
@@ -46,8 +58,11 @@ export class TryAbortHandle {
     this.aborted = true;
     this.reason = reason;
     const listener = this.listener;
+    const watcher = this.watcher;
     this.listener = undefined;
+    this.watcher = undefined;
     listener?.();
+    watcher?.abortedBy(reason);
   }
 }
 

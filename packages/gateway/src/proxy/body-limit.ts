@@ -8,11 +8,17 @@ import type { IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
 import { GatewayError } from '../errors.js';
 
-export function requestBody(req: IncomingMessage, maxBodyBytes: number): Readable | undefined {
+/** Whether the request announces a body (chunked, or a Content-Length other than 0). */
+export function hasRequestBody(req: IncomingMessage): boolean {
   const headers = req.headers;
-  if (headers['transfer-encoding'] !== undefined) return limitBody(req, maxBodyBytes);
+  if (headers['transfer-encoding'] !== undefined) return true;
   const length = headers['content-length'];
-  if (length === undefined || length === '0') return undefined;
+  return length !== undefined && length !== '0';
+}
+
+export function requestBody(req: IncomingMessage, maxBodyBytes: number): Readable | undefined {
+  if (!hasRequestBody(req)) return undefined;
+  if (req.headers['transfer-encoding'] !== undefined) return limitBody(req, maxBodyBytes);
   return req;
 }
 

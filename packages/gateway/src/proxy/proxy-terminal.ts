@@ -13,6 +13,7 @@ import { requestBody } from './body-limit.js';
 import { mapUpstreamError } from './upstream-errors.js';
 import { signalHandle, UpstreamExchange } from './upstream-exchange.js';
 import { createUpstreamMetricsCache } from './upstream-metrics-cache.js';
+import { rewriteLocationHeaders } from '../router/upstream-path.js';
 
 const FIRST_TRY: PickContext = {};
 
@@ -60,6 +61,8 @@ export function createProxyTerminal(options: ProxyOptions): Filter {
     um.duration.observe((performance.now() - started) / 1000);
     runtime.reportResult(state.endpoint.id, { kind: 'response', status });
     exchange.onClose(() => runtime.tryFinished(state));
+    const rewrite = ctx.route.rewriteLocation;
+    if (rewrite !== undefined) rewriteLocationHeaders(exchange.headers, rewrite);
     ctx.response = { status, headers: exchange.headers, body: exchange };
   };
 }

@@ -19,6 +19,7 @@ import { Readable } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
 import { connectionTokens, HOP_BY_HOP_HEADERS } from '../http/hop-by-hop.js';
 import type { UpstreamBody } from '../pipeline/types.js';
+import { TryAbortHandle, type AbortWatcher } from '../listener/request-context.js';
 
 /** Bytes held before a consumer takes the body; beyond it undici pauses the upstream socket. */
 export const HIGH_WATER_BYTES = 64 * 1024;
@@ -60,7 +61,7 @@ type Abort = (reason?: Error) => void;
 /** undici's own abort error (code `UND_ERR_ABORTED`), for aborts the exchange itself decides. */
 export const RequestAbortedError = errors.RequestAbortedError;
 
-export class UpstreamExchange implements UpstreamBody, Dispatcher.DispatchHandler {
+export class UpstreamExchange implements UpstreamBody, Dispatcher.DispatchHandler, AbortWatcher {
   statusCode = 0;
   headers: Record<string, string | string[]> = {};
   /** The body has arrived to its end. */
@@ -100,16 +101,36 @@ export class UpstreamExchange implements UpstreamBody, Dispatcher.DispatchHandle
     return new Promise<this>((resolve, reject) => {
       this.resolveHead = resolve as (exchange: UpstreamExchange) => void;
       this.rejectHead = reject;
-      if (abort !== undefined) {
-        if (abort.aborted) {
-          this.settleHead(toError(abort.reason));
-          this.finish();
-          return;
-        }
-        abort.once('abort', () => this.abort(toError(abort.reason)));
-      }
-      dispatcher.dispatch({ method: request.method as Dispatcher.HttpMethod, path: request.path, headers: request.headers, body: request.body }, this);
+      this.start(dispatcher, request.method, request.path, request.headers, request.body, abort);
     });
+  }
+
+  /**
+   * `send` without a promise, for subclasses: the head's arrival or failure is reported to
+   * `headArrived()` / `headFailed(err)` instead (possibly before this returns). Throws only when
+   * undici refuses the request's options outright.
+   */
+  start(dispatcher: Dispatcher, method: string, path: string, headers: UpstreamRequest['headers'], body: UpstreamRequest['body'], abort?: AbortHandleLike | TryAbortHandle): void {
+    if (abort !== undefined) {
+      if (abort.aborted) {
+        this.settleHead(toError(abort.reason));
+        this.finish();
+        return;
+      }
+      if (abort instanceof TryAbortHandle) abort.watch(this);
+      else abort.once('abort', () => this.abort(toError(abort.reason)));
+    }
+    dispatcher.dispatch({ method: method as Dispatcher.HttpMethod, path, headers, body }, this);
+  }
+
+  /** Aborted by the try's abort handle (AbortWatcher). */
+  abortedBy(reason: unknown): void {
+    this.abort(toError(reason));
+  }
+
+  /** undici is done with the request: body complete, failed or aborted. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Runs `listener` once undici is done with this request (immediately if it already is). */
@@ -309,8 +330,25 @@ export class UpstreamExchange implements UpstreamBody, Dispatcher.DispatchHandle
     const reject = this.rejectHead;
     this.resolveHead = undefined;
     this.rejectHead = undefined;
-    if (err === undefined) resolve?.(this);
-    else reject?.(err);
+    if (err === undefined) this.headArrived(resolve);
+    else this.headFailed(err, reject);
+  }
+
+  /** The response head arrived; `send` resolves here. Subclasses (proxy tries) take it directly. */
+  protected headArrived(resolve: ((exchange: UpstreamExchange) => void) | undefined): void {
+    resolve?.(this);
+  }
+
+  /** No response head will come; `send` rejects here. */
+  protected headFailed(err: unknown, reject: ((err: unknown) => void) | undefined): void {
+    reject?.(err);
+  }
+
+  /** undici is done with the request; runs the `onClose` listeners. */
+  protected closedNow(): void {
+    const listeners = this.closeListeners;
+    this.closeListeners = undefined;
+    if (listeners !== undefined) for (const listener of listeners) listener();
   }
 
   private finish(): void {
@@ -321,9 +359,7 @@ export class UpstreamExchange implements UpstreamBody, Dispatcher.DispatchHandle
     const dumped = this.dumped;
     this.dumped = undefined;
     dumped?.();
-    const listeners = this.closeListeners;
-    this.closeListeners = undefined;
-    if (listeners !== undefined) for (const listener of listeners) listener();
+    this.closedNow();
   }
 }
 

@@ -8,6 +8,7 @@ import { TryAbortHandle } from '../listener/request-context.js';
 import type { ReplayableBody } from './replayable-body.js';
 import type { RetryBudget } from './retry-budget.js';
 import { classifyUpstreamError, isReplaySafe, neverReachedUpstream, retryReason, type RetryConfig } from './retry-policy.js';
+import { DeadlineList, type DeadlineEntry } from './deadline-list.js';
 
 /** What a try returns once the upstream's response head arrived (undici's ResponseData fits). */
 export interface TryResponse {
@@ -17,7 +18,7 @@ export interface TryResponse {
   readonly body: { dump(): Promise<unknown> };
 }
 
-/** One request to run with retries. */
+/** One request to run with retries, for `executeWithRetries` (tries sent with promises). */
 export interface RetryExecution<R extends TryResponse> {
   readonly service: string;
   /** Upper-case method of the client request. */
@@ -66,128 +67,264 @@ export type RetryResult<R extends TryResponse> =
   /** The client went away; nothing should be answered. */
   | { readonly kind: 'aborted'; readonly tries: number };
 
+const TIMEOUT: UpstreamOutcome & { kind: 'error' } = { kind: 'error', error: 'timeout' };
+const NO_HASH: PickContext = {};
+const EMPTY_HEADERS: Readonly<Record<string, string | string[] | undefined>> = {};
+/** A request without a body: replayable any number of times. */
+export const NO_BODY: ReplayableBody = { next: () => null, canReplay: () => true, buffered: true };
+
+/** Per-try timeouts of runs on the system clock share one list (and one timer). */
+const systemDeadlines = new DeadlineList(systemClock, systemScheduler);
+
 /**
  * Runs a request against a service: each try goes to an endpoint not tried before (falling back to
  * any endpoint when all were tried), under a per-try timeout and the route's overall deadline.
  * A failed try is retried only when its failure is in `retryOn`, the request is safe to send again
  * (never reached the upstream, or replay-safe method with a replayable body), the backoff (or the
  * upstream's Retry-After, up to a cap) fits before the deadline, and the retry budget allows it.
+ *
+ * A state machine rather than an async function, so that a request whose first try succeeds costs
+ * one object (the subclass's, which is also the caller's per-request state): no promise per try,
+ * no timer per try (per-try timeouts share a DeadlineList), no closures. The subclass sends each
+ * try with `send` and reports how it settled with `tryHead` or `tryFailed`, exactly once per try;
+ * `finish` receives the result. Retries (the rare path) run asynchronously, never inside the
+ * callback that reported the failed try.
  */
-export async function executeWithRetries<R extends TryResponse>(x: RetryExecution<R>): Promise<RetryResult<R>> {
-  const clock = x.clock ?? systemClock;
-  const scheduler = x.scheduler ?? systemScheduler;
-  const { config } = x;
-  const deadlineAt = clock() + config.deadlineMs;
-  // Allocated only when a first try failed: the common request never needs it.
-  let tried: Set<string> | undefined;
-  x.budget?.recordRequest();
+export abstract class RetryRun<R extends TryResponse> implements DeadlineEntry {
+  // ---- the request; set by the subclass before run() ----
+  protected service = '';
+  protected method = 'GET';
+  protected headers: Readonly<Record<string, string | string[] | undefined>> = EMPTY_HEADERS;
+  protected body: ReplayableBody = NO_BODY;
+  protected config!: RetryConfig;
+  protected hashKey: string | undefined = undefined;
+  protected budget: RetryBudget | undefined = undefined;
+  protected signal: AbortSignal | undefined = undefined;
+  protected abortSource: TryAbortSource | undefined = undefined;
+  protected metrics: ResilienceMetrics | undefined = undefined;
+  protected clock: Clock = systemClock;
+  protected random: Random = Math.random;
+  protected scheduler: Scheduler = systemScheduler;
+  protected deadlines: DeadlineList = systemDeadlines;
 
-  for (let attempt = 0; ; attempt++) {
-    const endpoint = tried === undefined ? x.pick({ hashKey: x.hashKey }) : (x.pick({ hashKey: x.hashKey, exclude: tried }) ?? x.pick({ hashKey: x.hashKey }));
-    if (!endpoint) return { kind: 'no-endpoint', tries: attempt };
-    if (clientGone(x)) return { kind: 'aborted', tries: attempt };
+  // ---- progress ----
+  private deadlineAtMs = 0;
+  private attempt = 0;
+  /** Endpoints tried; allocated only when a first try failed. */
+  private tried: Set<string> | undefined = undefined;
+  private endpoint: Endpoint | undefined = undefined;
+  private handle: TryAbortHandle | undefined = undefined;
+  private byDeadline = false;
+  private timedOut = false;
+  /** The current try has reported (tryHead/tryFailed); later reports are ignored. */
+  private settled = true;
+  private onSignalAbort: (() => void) | undefined = undefined;
 
-    const remaining = deadlineAt - clock();
+  // DeadlineEntry
+  deadlineAt = 0;
+  deadlinePrev: DeadlineEntry | undefined = undefined;
+  deadlineNext: DeadlineEntry | undefined = undefined;
+  deadlineLinked = false;
+
+  /** The service's balancer pick. */
+  protected abstract pick(ctx: PickContext): Endpoint | undefined;
+  /** Sends one try; must end in exactly one `tryHead` or `tryFailed` (it may be synchronous). */
+  protected abstract send(endpoint: Endpoint, body: Buffer | Readable | null, handle: TryAbortHandle): void;
+  /** Passive health and breaker accounting of each try. */
+  protected abstract report(endpoint: Endpoint, outcome: UpstreamOutcome): void;
+  protected abstract finish(result: RetryResult<R>): void;
+
+  /** Starts the first try. */
+  protected run(): void {
+    this.deadlineAtMs = this.clock() + this.config.deadlineMs;
+    this.budget?.recordRequest();
+    this.startTry();
+  }
+
+  /** The current try got its response head. */
+  protected tryHead(response: R): void {
+    if (!this.endTry()) {
+      void response.body.dump().catch(() => {});
+      return;
+    }
+    const endpoint = this.endpoint!;
+    if (this.clientGone()) {
+      void response.body.dump().catch(() => {});
+      return this.finish({ kind: 'aborted', tries: this.attempt + 1 });
+    }
+    const outcome: UpstreamOutcome = { kind: 'response', status: response.statusCode };
+    this.report(endpoint, outcome);
+    this.afterTry(outcome, response, undefined, undefined);
+  }
+
+  /** The current try failed without a response head. */
+  protected tryFailed(err: unknown): void {
+    if (!this.endTry()) return;
+    if (this.clientGone()) return this.finish({ kind: 'aborted', tries: this.attempt + 1 });
+    const failure = this.timedOut ? TIMEOUT : classifyUpstreamError(err);
+    this.report(this.endpoint!, failure);
+    this.afterTry(failure, undefined, failure, err);
+  }
+
+  /** The per-try timeout. */
+  onDeadline(): void {
+    this.timedOut = true;
+    this.handle?.fire(new DOMException('This operation was aborted', 'AbortError'));
+  }
+
+  private startTry(): void {
+    const hashKey = this.hashKey;
+    const tried = this.tried;
+    const pickCtx = hashKey === undefined ? NO_HASH : { hashKey };
+    const endpoint = tried === undefined ? this.pick(pickCtx) : (this.pick({ hashKey, exclude: tried }) ?? this.pick(pickCtx));
+    if (!endpoint) return this.finish({ kind: 'no-endpoint', tries: this.attempt });
+    if (this.clientGone()) return this.finish({ kind: 'aborted', tries: this.attempt });
+
+    const config = this.config;
+    const remaining = this.deadlineAtMs - this.clock();
     const tryTimeoutMs = Math.max(0, Math.min(config.perTryTimeoutMs, remaining));
-    const byDeadline = tryTimeoutMs < config.perTryTimeoutMs;
-    const trial = new Try(x.abortSource?.tryAbortHandle() ?? new TryAbortHandle());
-    trial.timer = scheduler.setTimeout(trial.onTimeout, tryTimeoutMs);
+    this.byDeadline = tryTimeoutMs < config.perTryTimeoutMs;
+    this.timedOut = false;
+    this.settled = false;
+    this.endpoint = endpoint;
+    const handle = this.abortSource?.tryAbortHandle() ?? new TryAbortHandle();
+    this.handle = handle;
+    this.deadlines.add(this, tryTimeoutMs);
     // The legacy EventTarget signal (callers without an abort source) is linked per try.
-    const onClientAbort = x.signal === undefined ? undefined : (): void => trial.handle.fire(x.signal!.reason);
-    if (onClientAbort !== undefined) x.signal!.addEventListener('abort', onClientAbort, { once: true });
-
-    let response: R | undefined;
-    let failure: (UpstreamOutcome & { kind: 'error' }) | undefined;
-    let cause: unknown;
+    if (this.signal !== undefined) {
+      const signal = this.signal;
+      this.onSignalAbort ??= () => this.handle?.fire(signal.reason);
+      signal.addEventListener('abort', this.onSignalAbort, { once: true });
+    }
     try {
-      response = await x.send(endpoint, x.body.next(), trial.handle as unknown as AbortSignal);
+      this.send(endpoint, this.body.next(), handle);
     } catch (err) {
-      cause = err;
-      failure = trial.timedOut ? TIMEOUT : classifyUpstreamError(err);
-    } finally {
-      scheduler.clearTimeout(trial.timer);
-      if (onClientAbort !== undefined) x.signal!.removeEventListener('abort', onClientAbort);
+      this.tryFailed(err);
     }
-    if (clientGone(x)) {
-      void response?.body.dump().catch(() => {});
-      return { kind: 'aborted', tries: attempt + 1 };
-    }
+  }
 
-    const outcome: UpstreamOutcome = response ? { kind: 'response', status: response.statusCode } : failure!;
-    x.report?.(endpoint, outcome);
+  /** Stops the current try's timer and listener; false when it had already reported. */
+  private endTry(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.deadlines.remove(this);
+    if (this.onSignalAbort !== undefined) this.signal?.removeEventListener('abort', this.onSignalAbort);
+    return true;
+  }
 
+  private afterTry(outcome: UpstreamOutcome, response: R | undefined, failure: (UpstreamOutcome & { kind: 'error' }) | undefined, cause: unknown): void {
+    const { config } = this;
+    const attempt = this.attempt;
     const reason = retryReason(outcome, config.retryOn);
-    if (reason === undefined || attempt >= config.maxRetries) return final(response, endpoint, attempt, failure, trial.timedOut && byDeadline, cause);
-    const safe = neverReachedUpstream(outcome) ? x.body.canReplay() : isReplaySafe(x.method, x.headers) && x.body.canReplay();
-    if (!safe) return final(response, endpoint, attempt, failure, trial.timedOut && byDeadline, cause);
+    if (reason === undefined || attempt >= config.maxRetries) return this.final(response, failure, cause);
+    const safe = neverReachedUpstream(outcome) ? this.body.canReplay() : isReplaySafe(this.method, this.headers) && this.body.canReplay();
+    if (!safe) return this.final(response, failure, cause);
 
-    let delayMs = fullJitterBackoffMs(attempt, config.backoffBaseMs, config.backoffMaxMs, x.random ?? Math.random);
-    const retryAfterMs = response ? parseRetryAfterMs(response.headers['retry-after'], clock()) : undefined;
+    let delayMs = fullJitterBackoffMs(attempt, config.backoffBaseMs, config.backoffMaxMs, this.random);
+    const retryAfterMs = response ? parseRetryAfterMs(response.headers['retry-after'], this.clock()) : undefined;
     if (retryAfterMs !== undefined) {
       // An upstream asking for more patience than we may give gets its answer passed on instead.
-      if (retryAfterMs > config.maxRetryAfterMs) return final(response, endpoint, attempt, failure, trial.timedOut && byDeadline, cause);
+      if (retryAfterMs > config.maxRetryAfterMs) return this.final(response, failure, cause);
       delayMs = Math.max(delayMs, retryAfterMs);
     }
-    if (clock() + delayMs >= deadlineAt) return final(response, endpoint, attempt, failure, trial.timedOut && byDeadline, cause);
-    if (x.budget && !x.budget.tryAcquireRetry()) {
-      x.metrics?.retryBudgetExhausted.inc({ service: x.service });
-      return final(response, endpoint, attempt, failure, trial.timedOut && byDeadline, cause);
+    if (this.clock() + delayMs >= this.deadlineAtMs) return this.final(response, failure, cause);
+    if (this.budget && !this.budget.tryAcquireRetry()) {
+      this.metrics?.retryBudgetExhausted.inc({ service: this.service });
+      return this.final(response, failure, cause);
     }
-    x.metrics?.retries.inc({ service: x.service, reason });
-    (tried ??= new Set()).add(endpoint.id);
+    this.metrics?.retries.inc({ service: this.service, reason });
+    (this.tried ??= new Set()).add(this.endpoint!.id);
+    void this.retryAfter(response, delayMs);
+  }
+
+  /** Drops the refused response, waits out the backoff, then sends the next try. */
+  private async retryAfter(response: R | undefined, delayMs: number): Promise<void> {
     if (response) await response.body.dump().catch(() => {});
-    if (delayMs > 0 && !(await sleep(scheduler, delayMs, x))) return { kind: 'aborted', tries: attempt + 1 };
+    // Never start the next try inside the callback that reported this one (undici's parser).
+    else await Promise.resolve();
+    if (delayMs > 0 && !(await this.sleep(delayMs))) return this.finish({ kind: 'aborted', tries: this.attempt + 1 });
+    this.attempt++;
+    this.startTry();
+  }
+
+  private final(response: R | undefined, failure: (UpstreamOutcome & { kind: 'error' }) | undefined, cause: unknown): void {
+    const tries = this.attempt + 1;
+    if (response) return this.finish({ kind: 'response', response, endpoint: this.endpoint!, tries });
+    this.finish({ kind: 'error', error: failure!.error, deadlineExceeded: this.timedOut && this.byDeadline, cause, tries });
+  }
+
+  private clientGone(): boolean {
+    return this.abortSource?.aborted === true || this.signal?.aborted === true;
+  }
+
+  /** Resolves true after `ms`, or false as soon as the client goes away. */
+  private sleep(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (this.clientGone()) return resolve(false);
+      const { signal, scheduler } = this;
+      const handle = this.abortSource?.tryAbortHandle();
+      const onAbort = (): void => {
+        scheduler.clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = scheduler.setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        handle?.removeListener();
+        resolve(true);
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      handle?.once('abort', onAbort);
+    });
   }
 }
 
-const TIMEOUT: UpstreamOutcome & { kind: 'error' } = { kind: 'error', error: 'timeout' };
+/** RetryRun over a `RetryExecution` whose tries are promises. */
+class PromiseRetryRun<R extends TryResponse> extends RetryRun<R> {
+  constructor(
+    private readonly x: RetryExecution<R>,
+    private readonly resolve: (result: RetryResult<R>) => void,
+  ) {
+    super();
+    this.service = x.service;
+    this.method = x.method;
+    this.headers = x.headers;
+    this.body = x.body;
+    this.config = x.config;
+    this.hashKey = x.hashKey;
+    this.budget = x.budget;
+    this.signal = x.signal;
+    this.abortSource = x.abortSource;
+    this.metrics = x.metrics;
+    if (x.clock !== undefined) this.clock = x.clock;
+    if (x.random !== undefined) this.random = x.random;
+    if (x.clock !== undefined || x.scheduler !== undefined) {
+      this.scheduler = x.scheduler ?? systemScheduler;
+      this.deadlines = new DeadlineList(this.clock, this.scheduler);
+    }
+    this.run();
+  }
 
-/** One try's abort handle and timer; `onTimeout` is bound once instead of a closure per timer. */
-class Try {
-  timedOut = false;
-  timer: unknown = undefined;
-  readonly onTimeout: () => void;
-  constructor(readonly handle: TryAbortHandle) {
-    this.onTimeout = () => {
-      this.timedOut = true;
-      handle.fire(new DOMException('This operation was aborted', 'AbortError'));
-    };
+  protected pick(ctx: PickContext): Endpoint | undefined {
+    return this.x.pick(ctx);
+  }
+
+  protected send(endpoint: Endpoint, body: Buffer | Readable | null, handle: TryAbortHandle): void {
+    this.x.send(endpoint, body, handle as unknown as AbortSignal).then(
+      (response) => this.tryHead(response),
+      (err: unknown) => this.tryFailed(err),
+    );
+  }
+
+  protected report(endpoint: Endpoint, outcome: UpstreamOutcome): void {
+    this.x.report?.(endpoint, outcome);
+  }
+
+  protected finish(result: RetryResult<R>): void {
+    this.resolve(result);
   }
 }
 
-function clientGone(x: RetryExecution<TryResponse>): boolean {
-  return x.abortSource?.aborted === true || x.signal?.aborted === true;
-}
-
-function final<R extends TryResponse>(
-  response: R | undefined,
-  endpoint: Endpoint,
-  attempt: number,
-  failure: (UpstreamOutcome & { kind: 'error' }) | undefined,
-  deadlineExceeded: boolean,
-  cause: unknown,
-): RetryResult<R> {
-  return response
-    ? { kind: 'response', response, endpoint, tries: attempt + 1 }
-    : { kind: 'error', error: failure!.error, deadlineExceeded, cause, tries: attempt + 1 };
-}
-
-/** Resolves true after `ms`, or false as soon as the client goes away. */
-function sleep(scheduler: Scheduler, ms: number, x: RetryExecution<TryResponse>): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (clientGone(x)) return resolve(false);
-    const signal = x.signal;
-    const handle = x.abortSource?.tryAbortHandle();
-    const onAbort = (): void => {
-      scheduler.clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = scheduler.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      handle?.removeListener();
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    handle?.once('abort', onAbort);
-  });
+/** Runs `x` with retries (see RetryRun); resolves with how it ended. */
+export function executeWithRetries<R extends TryResponse>(x: RetryExecution<R>): Promise<RetryResult<R>> {
+  return new Promise((resolve) => new PromiseRetryRun(x, resolve));
 }

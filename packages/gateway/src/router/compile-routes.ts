@@ -93,7 +93,7 @@ export async function compileRoutes(config: GatewayConfig, deps: CompileDeps): P
       continue;
     }
     const filters = await compileFilters(rc, index, config, deps, errors);
-    const terminal = withLocationRewrite(deps.terminal, compileLocationRewrite(rc));
+    const terminal = deps.terminal;
     routes.push({
       id: rc.id,
       serviceName: rc.service,
@@ -103,6 +103,8 @@ export async function compileRoutes(config: GatewayConfig, deps: CompileDeps): P
       host: rc.match.host === undefined ? null : rc.match.host.toLowerCase().replace(/:\d+$/, ''),
       config: rc,
       buildUpstreamPath,
+      // Applied by the proxy as it takes the upstream's head: no extra step per request.
+      rewriteLocation: compileLocationRewrite(rc),
       // A route without filters runs the proxy directly: no onion to build per request.
       run: filters.length === 0 ? (ctx) => terminal(ctx, noNext) : compose(filters, terminal),
       service: UNBOUND,
@@ -115,17 +117,3 @@ export async function compileRoutes(config: GatewayConfig, deps: CompileDeps): P
 }
 
 const noNext = (): Promise<void> => Promise.resolve();
-
-/** Maps the upstream's Location / Content-Location back into the route's path space. */
-function withLocationRewrite(terminal: Filter, rewrite: ((location: string) => string) | undefined): Filter {
-  if (rewrite === undefined) return terminal;
-  return async (ctx, next) => {
-    await terminal(ctx, next);
-    const headers = ctx.response?.headers;
-    if (headers === undefined) return;
-    const location = headers['location'];
-    if (typeof location === 'string') headers['location'] = rewrite(location);
-    const contentLocation = headers['content-location'];
-    if (typeof contentLocation === 'string') headers['content-location'] = rewrite(contentLocation);
-  };
-}

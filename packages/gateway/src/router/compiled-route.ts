@@ -10,6 +10,8 @@ import type { UpstreamPathBuilder } from './upstream-path.js';
 export interface CompiledRoute extends CompiledRouteRef, MatchSpec {
   readonly config: RouteConfig;
   readonly buildUpstreamPath: UpstreamPathBuilder;
+  /** Maps the upstream's Location / Content-Location into the route's path space, when it strips or adds a prefix. */
+  readonly rewriteLocation: ((location: string) => string) | undefined;
   /** The route's filter chain ending in the proxy. */
   readonly run: (ctx: GatewayContext) => Promise<void>;
   /** Bound when the snapshot's services are applied. */

@@ -85,3 +85,11 @@ export function compileLocationRewrite(spec: Omit<RewriteSpec, 'paramNames'>): (
     return location;
   };
 }
+
+/** Applies a route's location rewrite to the response headers it concerns, in place. */
+export function rewriteLocationHeaders(headers: Record<string, string | string[] | undefined>, rewrite: (location: string) => string): void {
+  const location = headers['location'];
+  if (typeof location === 'string') headers['location'] = rewrite(location);
+  const contentLocation = headers['content-location'];
+  if (typeof contentLocation === 'string') headers['content-location'] = rewrite(contentLocation);
+}
