@@ -8,14 +8,33 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { connectionTokens, HOP_BY_HOP_HEADERS } from './hop-by-hop.js';
 
-export interface ForwardingInfo {
-  /** Peer address (IPv4-mapped form already unmapped). */
-  readonly peer: string;
-  readonly peerTrusted: boolean;
-  readonly requestId: string;
+/**
+ * What the forwarding headers need to know about the connection: made once per client connection
+ * (the peer does not change), it also keeps the `Forwarded` element last built, for the Host the
+ * connection's requests keep sending.
+ */
+export class ForwardingInfo {
+  /** The `Forwarded` element for `forwardedHost` (empty until first built). */
+  forwarded = '';
+  forwardedHost: string | undefined = undefined;
+
+  constructor(
+    /** Peer address (IPv4-mapped form already unmapped). */
+    readonly peer: string,
+    readonly peerTrusted: boolean,
+  ) {}
+
+  /** `for=…;host="…";proto=http` for this peer and `host`. */
+  element(host: string): string {
+    if (this.forwardedHost !== host) {
+      this.forwardedHost = host;
+      this.forwarded = `${forwardedFor(this.peer)};host=${quote(host)};proto=http`;
+    }
+    return this.forwarded;
+  }
 }
 
-export type UpstreamHeaderBuilder = (headers: IncomingHttpHeaders, info: ForwardingInfo) => Record<string, string | string[]>;
+export type UpstreamHeaderBuilder = (headers: IncomingHttpHeaders, info: ForwardingInfo, requestId: string) => Record<string, string | string[]>;
 
 function forwardedFor(peer: string): string {
   return peer.includes(':') ? `for="[${peer}]"` : `for=${peer}`;
@@ -37,7 +56,7 @@ export function createUpstreamHeaderBuilder(identityHeaders: readonly string[]):
     'x-request-id',
     ...identityHeaders.map((h) => h.toLowerCase()),
   ]);
-  return (headers, info) => {
+  return (headers, info, requestId) => {
     const out: Record<string, string | string[]> = {};
     const connection = headers.connection;
     const named = connection === undefined ? null : connectionTokens(connection);
@@ -48,7 +67,7 @@ export function createUpstreamHeaderBuilder(identityHeaders: readonly string[]):
       if (value !== undefined) out[name] = value;
     }
     const host = headers.host ?? '';
-    const ours = `${forwardedFor(info.peer)};host=${quote(host)};proto=http`;
+    const ours = info.element(host);
     if (info.peerTrusted) {
       const xff = headers['x-forwarded-for'];
       out['x-forwarded-for'] = xff === undefined ? info.peer : `${xff}, ${info.peer}`;
@@ -62,7 +81,7 @@ export function createUpstreamHeaderBuilder(identityHeaders: readonly string[]):
       out['x-forwarded-host'] = host;
       out.forwarded = ours;
     }
-    out['x-request-id'] = info.requestId;
+    out['x-request-id'] = requestId;
     return out;
   };
 }

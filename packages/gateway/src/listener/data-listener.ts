@@ -16,7 +16,7 @@ import { checkRequestHead } from '../http/check-head.js';
 import { normalizeTarget } from '../http/normalize-target.js';
 import { resolveRequestId } from '../http/request-id.js';
 import { unmapIPv4, type TrustedProxies } from '../http/trusted-proxies.js';
-import type { UpstreamHeaderBuilder } from '../http/upstream-headers.js';
+import { ForwardingInfo, type UpstreamHeaderBuilder } from '../http/upstream-headers.js';
 import type { GatewayMetrics, RouteMetrics } from '../metrics/gateway-metrics.js';
 import type { RouteSnapshot } from '../router/compiled-route.js';
 import { ClientGoneError, RequestContext } from './request-context.js';
@@ -44,9 +44,11 @@ export interface DataListener {
 }
 
 const kContext = Symbol('portero.context');
-const kTrusted = Symbol('portero.peerTrusted');
+const kForwarding = Symbol('portero.forwarding');
+const kHostHeader = Symbol('portero.hostHeader');
+const kHost = Symbol('portero.host');
 type TaggedResponse = ServerResponse & { [kContext]?: RequestContext };
-type TaggedSocket = Socket & { [kContext]?: RequestContext; [kTrusted]?: boolean };
+type TaggedSocket = Socket & { [kContext]?: RequestContext; [kForwarding]?: ForwardingInfo; [kHostHeader]?: string | undefined; [kHost]?: string };
 
 /** Parser errors that mean the body framing was ambiguous. */
 const FRAMING_PARSE_ERRORS = new Set(['HPE_UNEXPECTED_CONTENT_LENGTH', 'HPE_INVALID_CONTENT_LENGTH', 'HPE_INVALID_TRANSFER_ENCODING', 'HPE_INVALID_CHUNK_SIZE']);
@@ -117,13 +119,15 @@ export function createDataListener(options: DataListenerOptions): DataListener {
     sendError(ctx, new GatewayError('GW_ERR_INTERNAL'), draining);
   }
 
-  function peerTrusted(socket: TaggedSocket, peer: string): boolean {
-    let trusted = socket[kTrusted];
-    if (trusted === undefined) {
-      trusted = trustedProxies.isTrusted(peer);
-      socket[kTrusted] = trusted;
+  /** The connection's peer and whether it is a trusted proxy, worked out on its first request. */
+  function forwardingOf(socket: TaggedSocket): ForwardingInfo {
+    let info = socket[kForwarding];
+    if (info === undefined) {
+      const peer = unmapIPv4(socket.remoteAddress ?? '');
+      info = new ForwardingInfo(peer, trustedProxies.isTrusted(peer));
+      socket[kForwarding] = info;
     }
-    return trusted;
+    return info;
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -147,7 +151,13 @@ export function createDataListener(options: DataListenerOptions): DataListener {
     if (typeof target === 'string') return sendError(ctx, new GatewayError(target), draining);
     ctx.path = target.path;
     ctx.query = target.query;
-    ctx.host = hostOf(headers.host);
+    // A keep-alive connection sends the same Host each time: normalised once per connection.
+    const hostHeader = headers.host;
+    if (socket[kHost] === undefined || socket[kHostHeader] !== hostHeader) {
+      socket[kHostHeader] = hostHeader;
+      socket[kHost] = hostOf(hostHeader);
+    }
+    ctx.host = socket[kHost];
 
     const match = snapshot.router.match(ctx.host, ctx.method, ctx.path);
     if (match.kind === 'not-found') return sendError(ctx, new GatewayError('GW_ERR_ROUTE_NOT_FOUND'), draining);
@@ -161,8 +171,7 @@ export function createDataListener(options: DataListenerOptions): DataListener {
     const length = headers['content-length'];
     if (length !== undefined && Number(length) > limits.maxBodyBytes) return sendError(ctx, new GatewayError('GW_ERR_BODY_TOO_LARGE'), draining);
 
-    const peer = unmapIPv4(socket.remoteAddress ?? '');
-    ctx.upstreamHeaders = buildUpstreamHeaders(headers, { peer, peerTrusted: peerTrusted(socket, peer), requestId: ctx.requestId });
+    ctx.upstreamHeaders = buildUpstreamHeaders(headers, forwardingOf(socket), ctx.requestId);
     ctx.upstreamPath = route.buildUpstreamPath(ctx.path, ctx.query, ctx.params);
 
     route.run(ctx).then(
