@@ -50,16 +50,29 @@ class EndpointExchange extends UpstreamExchange {
     super();
   }
 
+  // These run inside undici's callbacks, which would swallow a throw: it goes to the call instead.
   protected override headArrived(): void {
-    this.call.exchangeHead(this);
+    try {
+      this.call.exchangeHead(this);
+    } catch (err) {
+      this.call.crashed(err);
+    }
   }
 
   protected override headFailed(err: unknown): void {
-    this.call.exchangeFailed(this, err);
+    try {
+      this.call.exchangeFailed(this, err);
+    } catch (thrown) {
+      this.call.crashed(thrown);
+    }
   }
 
   protected override closedNow(): void {
-    this.call.exchangeClosed(this);
+    try {
+      this.call.exchangeClosed(this);
+    } catch (err) {
+      this.call.crashed(err);
+    }
     super.closedNow();
   }
 }
@@ -68,6 +81,8 @@ class EndpointExchange extends UpstreamExchange {
 class ProxyCall extends RetryRun<EndpointExchange> {
   resolveCall: () => void = noop;
   rejectCall: (err: unknown) => void = noop;
+  /** finish() or crash() ran: the filter chain has its answer. */
+  private settledCall = false;
   private picked: EndpointState | undefined = undefined;
   private saturated = false;
   private finalExchange: EndpointExchange | undefined = undefined;
@@ -146,7 +161,24 @@ class ProxyCall extends RetryRun<EndpointExchange> {
     if (exchange === this.finalExchange) this.permit?.release({ kind: 'response', status: exchange.statusCode });
   }
 
+  crashed(err: unknown): void {
+    this.crash(err);
+  }
+
+  protected crash(err: unknown): void {
+    if (this.settledCall) {
+      // The answer is already on its way; nothing to reject, but the fault is not hidden.
+      this.ctx.route.logger.error({ err, reqId: this.ctx.requestId }, 'error in the proxy after the answer was settled');
+      return;
+    }
+    this.settledCall = true;
+    this.permit?.release('cancelled');
+    this.rejectCall(err);
+  }
+
   protected finish(result: RetryResult<EndpointExchange>): void {
+    if (this.settledCall) return;
+    this.settledCall = true;
     const ctx = this.ctx;
     const permit = this.permit;
     switch (result.kind) {
@@ -196,7 +228,13 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
   /** Runs the call; the promise settles when it has an answer (or none will come). */
   function runCall(ctx: RequestContext, gatewayCtx: GatewayContext, res: ServiceResilience | undefined, retry: RetryConfig, permit: BreakerPermit | undefined, body: ReplayableBody): Promise<void> {
     const own = gatewayCtx instanceof RequestContext;
-    const call = new ProxyCall(ctx, ctx.route.service, metricsFor, permit, res, retry, body, own, own ? undefined : gatewayCtx.signal);
+    let call: ProxyCall;
+    try {
+      call = new ProxyCall(ctx, ctx.route.service, metricsFor, permit, res, retry, body, own, own ? undefined : gatewayCtx.signal);
+    } catch (err) {
+      permit?.release('cancelled');
+      return Promise.reject(err);
+    }
     return new Promise<void>((resolve, reject) => {
       call.resolveCall = resolve;
       call.rejectCall = reject;
@@ -235,6 +273,15 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
   }
 
   return function proxy(gatewayCtx) {
+    try {
+      return admit(gatewayCtx);
+    } catch (err) {
+      // Not an async function, so a throw is turned into the rejection the chain expects here.
+      return Promise.reject(err);
+    }
+  };
+
+  function admit(gatewayCtx: GatewayContext): Promise<void> {
     const ctx = gatewayCtx as RequestContext;
     const runtime = ctx.route.service;
     const res = options.resilience(runtime.name);
@@ -251,7 +298,7 @@ export function createResilientProxyTerminal(options: ResilientProxyOptions): Fi
     const permit = admitted?.permit;
     if (hasRequestBody(ctx.req)) return admitAndRun(ctx, gatewayCtx, res, retry, false, permit);
     return runCall(ctx, gatewayCtx, res, retry, permit, NO_BODY);
-  };
+  }
 }
 
 function breakerRefusal(reason: string, retryAfterSeconds: number): GatewayError {

@@ -133,16 +133,53 @@ export abstract class RetryRun<R extends TryResponse> implements DeadlineEntry {
   /** Passive health and breaker accounting of each try. */
   protected abstract report(endpoint: Endpoint, outcome: UpstreamOutcome): void;
   protected abstract finish(result: RetryResult<R>): void;
+  /**
+   * Something threw inside the run (a bug, or a throwing listener). The async function this
+   * replaced turned such a throw into a rejection; here it must be handed over explicitly, since
+   * most of the run happens inside undici's callbacks, which would swallow it.
+   */
+  protected abstract crash(err: unknown): void;
 
   /** Starts the first try. */
   protected run(): void {
-    this.deadlineAtMs = this.clock() + this.config.deadlineMs;
-    this.budget?.recordRequest();
-    this.startTry();
+    try {
+      this.deadlineAtMs = this.clock() + this.config.deadlineMs;
+      this.budget?.recordRequest();
+      this.startTry();
+    } catch (err) {
+      this.crash(err);
+    }
   }
 
   /** The current try got its response head. */
   protected tryHead(response: R): void {
+    try {
+      this.onTryHead(response);
+    } catch (err) {
+      this.crash(err);
+    }
+  }
+
+  /** The current try failed without a response head. */
+  protected tryFailed(err: unknown): void {
+    try {
+      this.onTryFailed(err);
+    } catch (thrown) {
+      this.crash(thrown);
+    }
+  }
+
+  /** The per-try timeout. */
+  onDeadline(): void {
+    this.timedOut = true;
+    try {
+      this.handle?.fire(new DOMException('This operation was aborted', 'AbortError'));
+    } catch (err) {
+      this.crash(err);
+    }
+  }
+
+  private onTryHead(response: R): void {
     if (!this.endTry()) {
       void response.body.dump().catch(() => {});
       return;
@@ -157,19 +194,12 @@ export abstract class RetryRun<R extends TryResponse> implements DeadlineEntry {
     this.afterTry(outcome, response, undefined, undefined);
   }
 
-  /** The current try failed without a response head. */
-  protected tryFailed(err: unknown): void {
+  private onTryFailed(err: unknown): void {
     if (!this.endTry()) return;
     if (this.clientGone()) return this.finish({ kind: 'aborted', tries: this.attempt + 1 });
     const failure = this.timedOut ? TIMEOUT : classifyUpstreamError(err);
     this.report(this.endpoint!, failure);
     this.afterTry(failure, undefined, failure, err);
-  }
-
-  /** The per-try timeout. */
-  onDeadline(): void {
-    this.timedOut = true;
-    this.handle?.fire(new DOMException('This operation was aborted', 'AbortError'));
   }
 
   private startTry(): void {
@@ -234,7 +264,7 @@ export abstract class RetryRun<R extends TryResponse> implements DeadlineEntry {
     }
     this.metrics?.retries.inc({ service: this.service, reason });
     (this.tried ??= new Set()).add(this.endpoint!.id);
-    void this.retryAfter(response, delayMs);
+    this.retryAfter(response, delayMs).catch((err: unknown) => this.crash(err));
   }
 
   /** Drops the refused response, waits out the backoff, then sends the next try. */
@@ -283,6 +313,7 @@ class PromiseRetryRun<R extends TryResponse> extends RetryRun<R> {
   constructor(
     private readonly x: RetryExecution<R>,
     private readonly resolve: (result: RetryResult<R>) => void,
+    private readonly reject: (err: unknown) => void,
   ) {
     super();
     this.service = x.service;
@@ -322,9 +353,13 @@ class PromiseRetryRun<R extends TryResponse> extends RetryRun<R> {
   protected finish(result: RetryResult<R>): void {
     this.resolve(result);
   }
+
+  protected crash(err: unknown): void {
+    this.reject(err);
+  }
 }
 
 /** Runs `x` with retries (see RetryRun); resolves with how it ended. */
 export function executeWithRetries<R extends TryResponse>(x: RetryExecution<R>): Promise<RetryResult<R>> {
-  return new Promise((resolve) => new PromiseRetryRun(x, resolve));
+  return new Promise((resolve, reject) => new PromiseRetryRun(x, resolve, reject));
 }
