@@ -67,7 +67,7 @@ export class DeadlineList {
   }
 
   private arm(at: number): void {
-    
+    if (this.timer !== undefined) this.scheduler.clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = this.scheduler.setTimeout(this.fire, Math.max(0, at - this.clock()));
   }
