@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeadlineList, type DeadlineEntry } from '../src/retry/deadline-list.js';
+import { DeadlineList, DeadlineTimers, type DeadlineEntry } from '../src/retry/deadline-list.js';
 import { createManualClock } from '../src/health/manual-clock.js';
 
 type Fired = [id: string, at: number];
@@ -306,12 +306,9 @@ test('an onDeadline that removes an entry due at the same time: it does not fire
   assert.deepEqual(fired, [['a', 100], ['c', 100]]);
 });
 
-// Known bug, kept as a todo until DeadlineList is fixed: during expire() the timer is cleared, an
-// add() from onDeadline arms it for the new entry, and expire() re-arms only when no timer is set;
-// an entry already waiting with an earlier deadline then waits for the new entry's timer.
-const reentrancyBug = 'DeadlineList.expire() does not re-arm for the head when onDeadline added a later entry';
-
-test('an onDeadline that adds a later entry: an entry already waiting still fires on time', { todo: reentrancyBug }, () => {
+// During expire() an add() from onDeadline arms the timer for the new entry; an entry already
+// waiting with an earlier deadline must still get the timer at its own time.
+test('an onDeadline that adds a later entry: an entry already waiting still fires on time', () => {
   const { clock, list, fired, entry } = setup();
   const x = entry('x');
   list.add(entry('a', () => list.add(x, 500)), 100); // x due at 600
@@ -320,7 +317,7 @@ test('an onDeadline that adds a later entry: an entry already waiting still fire
   assert.deepEqual(fired, [['a', 100], ['y', 200], ['x', 600]]); // got y at 600
 });
 
-test('an entry re-adding itself from onDeadline does not delay another waiting entry', { todo: reentrancyBug }, () => {
+test('an entry re-adding itself from onDeadline does not delay another waiting entry', () => {
   const { clock, list, fired, entry } = setup();
   let ticks = 0;
   const tick: DeadlineEntry = entry('tick', () => {
@@ -408,4 +405,61 @@ test('stress: 500 entries, random timeouts and removals; each survivor fires onc
     }
     prev = r;
   }
+});
+
+test('an onDeadline that throws: the entries still waiting keep a timer and fire on time', () => {
+  const { clock, list, fired, entry } = setup();
+  list.add(
+    entry('boom', () => {
+      throw new Error('callback bug');
+    }),
+    100,
+  );
+  list.add(entry('later'), 200);
+  assert.throws(() => clock.advance(100), /callback bug/);
+  assert.equal(clock.pending(), 1);
+  clock.advance(100);
+  assert.deepEqual(fired, [['boom', 100], ['later', 200]]);
+});
+
+test('DeadlineTimers: one list per timeout value, each with at most one timer; mixed timeouts fire in deadline order; idle lists are dropped', () => {
+  const clock = createManualClock(0);
+  const timers = new DeadlineTimers(clock.now, clock.scheduler);
+  const fired: Fired[] = [];
+  const entry = (id: string): DeadlineEntry => ({
+    deadlineAt: 0,
+    deadlinePrev: undefined,
+    deadlineNext: undefined,
+    deadlineLinked: false,
+    onDeadline() {
+      fired.push([id, clock.now()]);
+    },
+  });
+  const slow = Array.from({ length: 100 }, (_, i) => entry(`slow${i}`));
+  for (const e of slow) timers.add(e, 30_000);
+  const fast = entry('fast');
+  timers.add(fast, 1000);
+  const gone = entry('gone');
+  timers.add(gone, 1000);
+  timers.remove(gone);
+  timers.remove(gone);
+  assert.equal(timers.listCount, 2);
+  assert.ok(clock.pending() <= 2);
+  // Moving an entry to another timeout takes it out of its first list.
+  const moved = entry('moved');
+  timers.add(moved, 30_000);
+  timers.add(moved, 500);
+  clock.advance(1000);
+  assert.deepEqual(fired, [['moved', 500], ['fast', 1000]]);
+  // The 500 and 1000 lists fired empty: dropped; the 30 s list is still in use.
+  assert.equal(timers.listCount, 1);
+  for (const e of slow.slice(1)) timers.remove(e);
+  clock.advance(29_000);
+  assert.deepEqual(fired.slice(2), [['slow0', 30_000]]);
+  assert.equal(timers.listCount, 0);
+  assert.equal(clock.pending(), 0);
+  // A timeout used again after its list was dropped gets a new one.
+  timers.add(entry('again'), 1000);
+  clock.advance(1000);
+  assert.deepEqual(fired.at(-1), ['again', 31_000]);
 });

@@ -3,7 +3,8 @@
  * own fields) are kept sorted by deadline; one scheduler timer waits for the earliest. A try that
  * finishes in time is unlinked in O(1) and nothing else happens: the timer, if it then fires
  * early, finds nothing due and waits for the new earliest entry. Inserting walks back from the
- * tail, which is O(1) when timeouts are equal (every first try of a route) and short otherwise.
+ * tail, which is O(1) when timeouts are equal; `DeadlineTimers` keeps one list per timeout value
+ * so that it always is.
  */
 import type { Clock, Scheduler } from '../health/clock.js';
 
@@ -13,6 +14,8 @@ export interface DeadlineEntry {
   deadlineNext: DeadlineEntry | undefined;
   /** In a list now. */
   deadlineLinked: boolean;
+  /** The list holding it (set by DeadlineTimers). */
+  deadlineList?: DeadlineList | undefined;
   /** Called once when the deadline passes while the entry is still in the list (it is unlinked first). */
   onDeadline(): void;
 }
@@ -27,6 +30,8 @@ export class DeadlineList {
   constructor(
     private readonly clock: Clock,
     private readonly scheduler: Scheduler,
+    /** Called after the timer fired and found the list empty (DeadlineTimers drops it then). */
+    private readonly onIdle?: (list: DeadlineList) => void,
   ) {}
 
   /** Calls `entry.onDeadline()` in `ms` unless `remove(entry)` comes first. */
@@ -59,6 +64,10 @@ export class DeadlineList {
     entry.deadlineNext = undefined;
   }
 
+  get empty(): boolean {
+    return this.head === undefined;
+  }
+
   /** Entries waiting (walks the list; for tests and diagnostics). */
   size(): number {
     let n = 0;
@@ -76,10 +85,66 @@ export class DeadlineList {
     this.timer = undefined;
     this.timerAt = Infinity;
     const now = this.clock();
-    for (let e = this.head; e !== undefined && e.deadlineAt <= now; e = this.head) {
-      this.remove(e);
-      e.onDeadline();
+    try {
+      for (let e = this.head; e !== undefined && e.deadlineAt <= now; e = this.head) {
+        this.remove(e);
+        e.onDeadline();
+      }
+    } finally {
+      // Even if an onDeadline threw, the entries left keep a timer.
+      // An onDeadline may have added an entry (arming the timer for it): an entry already waiting
+      // with an earlier deadline still needs the timer at its own time.
+      if (this.head !== undefined) {
+        if (this.head.deadlineAt < this.timerAt) this.arm(this.head.deadlineAt);
+      } else if (this.timer === undefined) {
+        this.onIdle?.(this);
+      }
     }
-    if (this.head !== undefined && this.timer === undefined) this.arm(this.head.deadlineAt);
+  }
+}
+
+/**
+ * One DeadlineList per timeout value: within a list every entry has the same timeout, so entries
+ * arrive in deadline order and inserting is O(1) whatever mix of timeouts the routes use. A list
+ * lives while it has entries and until its timer next fires empty.
+ */
+export class DeadlineTimers {
+  private readonly lists = new Map<number, DeadlineList>();
+  private readonly dropIdle = (list: DeadlineList): void => {
+    for (const [ms, l] of this.lists) {
+      if (l === list) {
+        this.lists.delete(ms);
+        return;
+      }
+    }
+  };
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly scheduler: Scheduler,
+  ) {}
+
+  add(entry: DeadlineEntry, ms: number): void {
+    this.remove(entry);
+    const key = Math.max(0, Math.round(ms));
+    let list = this.lists.get(key);
+    if (list === undefined) {
+      list = new DeadlineList(this.clock, this.scheduler, this.dropIdle);
+      this.lists.set(key, list);
+    }
+    entry.deadlineList = list;
+    list.add(entry, key);
+  }
+
+  remove(entry: DeadlineEntry): void {
+    const list = entry.deadlineList;
+    if (list === undefined) return;
+    entry.deadlineList = undefined;
+    list.remove(entry);
+  }
+
+  /** Lists alive (for tests). */
+  get listCount(): number {
+    return this.lists.size;
   }
 }

@@ -8,7 +8,7 @@ import { TryAbortHandle } from '../listener/request-context.js';
 import type { ReplayableBody } from './replayable-body.js';
 import type { RetryBudget } from './retry-budget.js';
 import { classifyUpstreamError, isReplaySafe, neverReachedUpstream, retryReason, type RetryConfig } from './retry-policy.js';
-import { DeadlineList, type DeadlineEntry } from './deadline-list.js';
+import { DeadlineTimers, type DeadlineEntry, type DeadlineList } from './deadline-list.js';
 
 /** What a try returns once the upstream's response head arrived (undici's ResponseData fits). */
 export interface TryResponse {
@@ -73,8 +73,12 @@ const EMPTY_HEADERS: Readonly<Record<string, string | string[] | undefined>> = {
 /** A request without a body: replayable any number of times. */
 export const NO_BODY: ReplayableBody = { next: () => null, canReplay: () => true, buffered: true };
 
-/** Per-try timeouts of runs on the system clock share one list (and one timer). */
-const systemDeadlines = new DeadlineList(systemClock, systemScheduler);
+/**
+ * Per-try timeouts of runs on the system clock share these lists (one timer per timeout value).
+ * Monotonic, like the timer per try it replaces: a step of the wall clock neither fires every
+ * try at once nor holds them back.
+ */
+const systemDeadlines = new DeadlineTimers(() => performance.now(), systemScheduler);
 
 /**
  * Runs a request against a service: each try goes to an endpoint not tried before (falling back to
@@ -105,7 +109,7 @@ export abstract class RetryRun<R extends TryResponse> implements DeadlineEntry {
   protected clock: Clock = systemClock;
   protected random: Random = Math.random;
   protected scheduler: Scheduler = systemScheduler;
-  protected deadlines: DeadlineList = systemDeadlines;
+  protected deadlines: DeadlineTimers = systemDeadlines;
 
   // ---- progress ----
   private deadlineAtMs = 0;
@@ -125,6 +129,7 @@ export abstract class RetryRun<R extends TryResponse> implements DeadlineEntry {
   deadlinePrev: DeadlineEntry | undefined = undefined;
   deadlineNext: DeadlineEntry | undefined = undefined;
   deadlineLinked = false;
+  deadlineList: DeadlineList | undefined = undefined;
 
   /** The service's balancer pick. */
   protected abstract pick(ctx: PickContext): Endpoint | undefined;
@@ -330,7 +335,7 @@ class PromiseRetryRun<R extends TryResponse> extends RetryRun<R> {
     if (x.random !== undefined) this.random = x.random;
     if (x.clock !== undefined || x.scheduler !== undefined) {
       this.scheduler = x.scheduler ?? systemScheduler;
-      this.deadlines = new DeadlineList(this.clock, this.scheduler);
+      this.deadlines = new DeadlineTimers(this.clock, this.scheduler);
     }
     this.run();
   }
