@@ -14,7 +14,7 @@ import { createTokenCache, hashToken, type VerifiedToken } from '../src/auth/tok
 import { extractBearerToken } from '../src/filters/jwt-auth/extract-token.js';
 import { jwtAuthFilterDefinition } from '../src/filters/jwt-auth/definition.js';
 import { acquireIssuer } from '../src/auth/issuer-registry.js';
-import { createTokenVerifier } from '../src/auth/token-verifier.js';
+import { createTokenVerifier, type TokenMemo } from '../src/auth/token-verifier.js';
 import { closeServer, createClock, createDeps, createManualTimers, listen, makeKey, signToken, startTrap } from './auth-fixtures.js';
 
 function entry(subject: string): VerifiedToken {
@@ -181,6 +181,48 @@ test('token verifier: concurrent requests with the same new token share one veri
   const again = verifier.verify(token);
   assert.equal(again instanceof Promise, false, 'a cache hit answers synchronously');
   assert.equal(metrics.tokenCache('hit').value, 1);
+});
+
+test('token verifier: a connection memo answers a repeated token without the hash or the cache, and never past the entry\'s expiry or another route\'s checks', async (t) => {
+  const key = await makeKey('RS256', 'memo-1');
+  const issuer = 'http://idp.invalid';
+  const deps = createDeps(t, { auth: { issuers: { local: { issuer, jwksUri: 'http://idp.invalid/jwks' } } } });
+  const runtime = acquireIssuer('local', deps, { fetch: async () => Response.json({ keys: [key.publicJwk] }), timers: createManualTimers() });
+  const metrics = getAuthMetrics(deps.metrics);
+  let clock = Date.now();
+  const now = (): number => clock;
+  const inner = createTokenCache({ maxEntries: 10, maxTtlMs: 60_000, now });
+  let lookups = 0;
+  const cache = { ...inner, lookup: (k: string) => (lookups++, inner.lookup(k)), get: (k: string) => inner.get(k) };
+  const verifier = createTokenVerifier({ issuers: [runtime], audiences: ['portero-api'] }, cache as never, metrics, now);
+  const other = createTokenVerifier({ issuers: [runtime], audiences: ['billing-api'] }, cache as never, metrics, now);
+  const exp = Math.floor(clock / 1000) + 30;
+  const token = await signToken({ issuer }, { key, claims: { exp } });
+  const memo: TokenMemo = { token: undefined, entry: undefined };
+
+  const first = await verifier.verify(token, memo);
+  assert.equal(memo.token, undefined, 'a miss does not fill the memo (the entry is made after the check)');
+  const second = verifier.verify(token, memo);
+  assert.equal(second, first);
+  assert.equal(memo.token, token, 'a cache hit fills the memo');
+  const lookupsBefore = lookups;
+  for (let i = 0; i < 5; i++) assert.equal(verifier.verify(token, memo), first);
+  assert.equal(lookups, lookupsBefore, 'memo hits make no cache look-up');
+  assert.equal(metrics.tokenCache('hit').value, 6);
+
+  // Another route sharing the connection still applies its own audience.
+  assert.throws(() => other.verify(token, memo), (err: Error & { reason?: string }) => err.reason === 'audience');
+
+  // Another token on the same connection replaces the memo; the first goes back through the cache.
+  const token2 = await signToken({ issuer }, { key, claims: { exp, sub: 'someone-else' } });
+  await verifier.verify(token2, memo);
+  verifier.verify(token2, memo);
+  assert.equal(memo.token, token2);
+  assert.equal(verifier.verify(token, memo), first);
+
+  // Past the entry's expiry the memo is not used: the token is verified again, and refused.
+  clock += 31_000 + 30_000 + 1;
+  await assert.rejects(Promise.resolve().then(() => verifier.verify(token, memo)), (err: Error & { reason?: string }) => err.reason === 'expired');
 });
 
 test('auth config checks: unknown issuer names, HMAC without a secret, empty algorithm intersection', () => {

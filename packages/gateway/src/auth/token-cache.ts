@@ -19,8 +19,16 @@ export interface VerifiedToken {
   readonly scopeHeader: string;
 }
 
+/** A cache entry as stored: the verified token and when it stops being valid. */
+export interface TokenCacheEntry {
+  readonly value: VerifiedToken;
+  readonly expiresAtMs: number;
+}
+
 export interface TokenCache {
   get(key: string): VerifiedToken | undefined;
+  /** Like get, with the entry's expiry (for a per-connection memo of the same entry). */
+  lookup(key: string): TokenCacheEntry | undefined;
   /** Stores until min(expiresAtMs, now + maxTtlMs). */
   set(key: string, value: VerifiedToken, expiresAtMs: number): void;
   readonly size: number;
@@ -41,26 +49,25 @@ export function hashToken(token: string): string {
   return hash('sha256', token, 'base64url');
 }
 
-interface Entry {
-  readonly value: VerifiedToken;
-  readonly expiresAtMs: number;
-}
+type Entry = TokenCacheEntry;
 
 export function createTokenCache(options: TokenCacheOptions): TokenCache {
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
-  return {
-    get(key) {
-      const entry = entries.get(key);
-      if (entry === undefined) return undefined;
-      if (entry.expiresAtMs <= now()) {
-        entries.delete(key);
-        return undefined;
-      }
+  function lookup(key: string): Entry | undefined {
+    const entry = entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAtMs <= now()) {
       entries.delete(key);
-      entries.set(key, entry);
-      return entry.value;
-    },
+      return undefined;
+    }
+    entries.delete(key);
+    entries.set(key, entry);
+    return entry;
+  }
+  return {
+    get: (key) => lookup(key)?.value,
+    lookup,
     set(key, value, expiresAtMs) {
       if (options.maxEntries === 0) return;
       const until = Math.min(expiresAtMs, now() + options.maxTtlMs);

@@ -10,7 +10,7 @@ import type { IssuerRuntime } from './issuer-registry.js';
 import { KeysUnavailableError } from './jwks-cache.js';
 import type { AuthMetrics } from './metrics.js';
 import { buildVerifiedToken, UnidentifiedPrincipalError } from './principal.js';
-import { hashToken, type TokenCache, type VerifiedToken } from './token-cache.js';
+import { hashToken, type TokenCache, type TokenCacheEntry, type VerifiedToken } from './token-cache.js';
 
 /** Why a token was refused; `unavailable` means the gateway could not check it (503). */
 export class AuthFailure extends Error {
@@ -32,12 +32,24 @@ export interface VerifierProfile {
   readonly clockToleranceSeconds?: number | undefined;
 }
 
+/**
+ * The token a client connection sent last and its cache entry, kept on the connection: a
+ * keep-alive client sends the same token on every request, and comparing it with the last one is
+ * cheaper than hashing it for the cache key. It holds nothing the cache does not (the same entry,
+ * the same expiry) and lives only as long as the connection that sent the token.
+ */
+export interface TokenMemo {
+  token: string | undefined;
+  entry: TokenCacheEntry | undefined;
+}
+
 export interface TokenVerifier {
   /**
    * A cache hit answers synchronously (no promise, no microtask on the hot path); a miss returns
-   * a promise. Refusals throw (synchronously) or reject with an AuthFailure.
+   * a promise. Refusals throw (synchronously) or reject with an AuthFailure. With `memo` (the
+   * connection's), a token equal to the connection's last one skips the hash and the cache look-up.
    */
-  verify(token: string): VerifiedToken | Promise<VerifiedToken>;
+  verify(token: string, memo?: TokenMemo): VerifiedToken | Promise<VerifiedToken>;
 }
 
 interface IssuerEntry {
@@ -122,15 +134,25 @@ export function createTokenVerifier(profile: VerifierProfile, cache: TokenCache,
   }
 
   return {
-    verify(token) {
+    verify(token, memo) {
+      if (memo !== undefined && memo.token === token && memo.entry !== undefined && memo.entry.expiresAtMs > now()) {
+        hit.value++;
+        checkCached(memo.entry.value);
+        return memo.entry.value;
+      }
       const jwtShaped = isJwtShaped(token);
       if (!jwtShaped && introspector === undefined) throw new AuthFailure('malformed');
       const key = hashToken(token);
-      const cached = cache.get(key);
+      const cached = cache.lookup(key);
       if (cached !== undefined) {
         hit.value++;
-        checkCached(cached);
-        return cached;
+        // Remembered before the route's checks: the entry is valid for the token, whichever route asks.
+        if (memo !== undefined) {
+          memo.token = token;
+          memo.entry = cached;
+        }
+        checkCached(cached.value);
+        return cached.value;
       }
       miss.value++;
       // Concurrent requests with the same new token share one verification.

@@ -16,7 +16,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { errors, type Dispatcher } from 'undici';
+import { errors, util, type Dispatcher } from 'undici';
 import { connectionTokens, HOP_BY_HOP_HEADERS } from '../http/hop-by-hop.js';
 import type { UpstreamBody } from '../pipeline/types.js';
 import { TryAbortHandle, type AbortWatcher } from '../listener/request-context.js';
@@ -377,7 +377,8 @@ export function parseResponseHeaders(raw: Buffer[]): Record<string, string | str
   const headers: Record<string, string | string[]> = {};
   let named: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1').toLowerCase();
+    // Well-known names come back as interned lower-case strings, without a conversion each.
+    const name = util.headerNameToString(raw[i]!);
     const value = raw[i + 1]!.toString('latin1');
     if (HOP_BY_HOP.has(name)) {
       if (name === 'connection' && value !== 'keep-alive' && value !== 'close') (named ??= []).push(...connectionTokens(value));

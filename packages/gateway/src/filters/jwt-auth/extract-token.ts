@@ -30,7 +30,7 @@ export function extractBearerToken(req: IncomingMessage, query: string, maxToken
   if (value === undefined) return NONE;
   if (countAuthorizationHeaders(req.rawHeaders) > 1) return DUPLICATE;
   if (value.length > maxTokenBytes) return TOO_LARGE;
-  if (value.length < 6 || value.slice(0, 6).toLowerCase() !== 'bearer') return NONE;
+  if (value.length < 6 || !startsWithIgnoringCase(value, 'bearer')) return NONE;
   if (value.length === 6) return MALFORMED;
   if (value[6] !== ' ') return NONE;
   const token = value.slice(7).trim();
@@ -42,7 +42,15 @@ function countAuthorizationHeaders(raw: readonly string[]): number {
   let n = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
-    if (name !== undefined && name.length === 13 && name.toLowerCase() === 'authorization') n++;
+    if (name !== undefined && name.length === 13 && startsWithIgnoringCase(name, 'authorization')) n++;
   }
   return n;
+}
+
+/** `value` starts with `lower` (ASCII letters, lower case) in any case; no string is made. */
+function startsWithIgnoringCase(value: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    if ((value.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }

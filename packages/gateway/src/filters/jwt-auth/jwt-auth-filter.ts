@@ -8,7 +8,7 @@ import { getAuthMetrics } from '../../auth/metrics.js';
 import { acquireIssuer, acquireTokenCache, resolveAuthConfig, type AuthHooks } from '../../auth/issuer-registry.js';
 import { resolveIdentityHeaders } from '../../auth/identity-headers.js';
 import { createAuthResponder } from '../../auth/responses.js';
-import { AuthFailure, createTokenVerifier } from '../../auth/token-verifier.js';
+import { AuthFailure, createTokenVerifier, type TokenMemo } from '../../auth/token-verifier.js';
 import type { Filter, GatewayContext, Next } from '../../pipeline/types.js';
 import type { VerifiedToken } from '../../auth/token-cache.js';
 import type { FilterDeps } from '../registry.js';
@@ -16,6 +16,17 @@ import { extractBearerToken } from './extract-token.js';
 import type { JwtAuthConfig } from './schema.js';
 
 const DONE: Promise<void> = Promise.resolve();
+
+/** The connection's TokenMemo (see token-verifier.ts), shared by every jwtAuth route. */
+const kTokenMemo = Symbol('portero.tokenMemo');
+type MemoSocket = { [kTokenMemo]?: TokenMemo };
+
+function memoOf(ctx: GatewayContext): TokenMemo | undefined {
+  // Contexts without a client connection (a detached refresh, some tests) have no memo.
+  const socket = ctx.req.socket as (typeof ctx.req.socket & MemoSocket) | null | undefined;
+  if (socket === null || socket === undefined) return undefined;
+  return (socket[kTokenMemo] ??= { token: undefined, entry: undefined });
+}
 
 export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hooks: AuthHooks = {}): Filter {
   const auth = resolveAuthConfig(deps.gatewayConfig);
@@ -100,7 +111,7 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
     }
     let verified: VerifiedToken | Promise<VerifiedToken>;
     try {
-      verified = verifier.verify(extracted.token);
+      verified = verifier.verify(extracted.token, memoOf(ctx));
     } catch (err) {
       return refuseFailure(ctx, err);
     }
