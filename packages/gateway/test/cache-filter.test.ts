@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHarness, httpDate, principal, T0 } from './cache-harness.js';
+import { createMemoryStore } from '../src/cache/memory-store.js';
 
 const alice = principal('alice');
 const bob = principal('bob');
@@ -208,4 +209,43 @@ test('metrics: stored bytes and evictions come from the store at scrape time', a
   assert.match(text, /^portero_cache_evictions_total 1$/m);
   assert.match(text, new RegExp(`^portero_cache_stored_bytes ${store.stats().storedBytes}$`, 'm'));
   assert.ok(store.stats().storedBytes > 0 && store.stats().storedBytes <= 3000);
+});
+
+test('a store that answers at once (memory, fast path) and one that does not (as Redis) give the same answers, Cache-Status and lookups for one script of requests', async () => {
+  type Step = { advance?: number; headers?: Record<string, string>; user?: string; query?: string };
+  const script: Step[] = [
+    {},
+    { advance: 5_000 },
+    { headers: { 'cache-control': 'max-age=2' } },
+    { headers: { 'cache-control': 'no-cache' } },
+    { headers: { pragma: 'no-cache' } },
+    { headers: { 'cache-control': 'only-if-cached' } },
+    { headers: { authorization: 'Bearer x' } },
+    { user: 'u1', headers: { authorization: 'Bearer t' } },
+    { user: 'u1', headers: { authorization: 'Bearer t' } },
+    { headers: { 'accept-language': 'es' } },
+    { headers: { 'accept-language': 'es' } },
+    { query: 'b=2&a=1' },
+    { query: 'a=1&b=2' },
+    { advance: 61_000 },
+    { headers: { 'if-none-match': '"v1"' } },
+  ];
+  const transcript = async (withPeek: boolean): Promise<string[]> => {
+    const base = createMemoryStore({ maxBytes: 1 << 20, maxEntryBytes: 64 * 1024, now: () => h.clock.now });
+    const store = withPeek ? base : { ...base, peek: undefined };
+    const h = createHarness({}, (ctx) => ({ headers: { 'cache-control': 'max-age=60', etag: '"v1"', vary: 'Accept-Language', date: httpDate(h.clock.now) }, body: `v:${ctx.req.headers['accept-language'] ?? '-'}:${ctx.principal?.subject ?? 'anon'}` }), { store });
+    const out: string[] = [];
+    for (const step of script) {
+      h.clock.now += step.advance ?? 0;
+      const res = await h.run({ headers: step.headers, principal: step.user === undefined ? undefined : principal(step.user), query: step.query });
+      out.push(`${res.status} ${res.body} | ${String(res.headers['cache-status'])} | age=${String(res.headers['age'])}`);
+    }
+    for (const r of ['hit', 'miss', 'stale', 'revalidated', 'bypass']) out.push(`${r}=${await h.lookups(r)}`);
+    out.push(`upstream=${h.calls.length}`);
+    return out;
+  };
+  const fast = await transcript(true);
+  const slow = await transcript(false);
+  assert.deepEqual(fast, slow);
+  assert.ok(fast.some((line) => line.includes('| Portero; hit;')), 'the script has fresh hits');
 });

@@ -47,6 +47,19 @@ export function createMemoryStore(options: MemoryStoreOptions): CacheStore {
     return n;
   }
 
+  function peek(key: string): CacheRecord | undefined {
+    const slot = slots.get(key);
+    if (slot === undefined) return undefined;
+    if (slot.record.expiresAt <= now()) {
+      remove(key);
+      return undefined;
+    }
+    // Refresh recency: move to the end of the insertion order.
+    slots.delete(key);
+    slots.set(key, slot);
+    return slot.record;
+  }
+
   function emit(event: InvalidationEvent): void {
     for (const listener of listeners) listener(event);
   }
@@ -55,17 +68,9 @@ export function createMemoryStore(options: MemoryStoreOptions): CacheStore {
     kind: 'memory',
     maxEntryBytes: options.maxEntryBytes,
     async get(key) {
-      const slot = slots.get(key);
-      if (slot === undefined) return undefined;
-      if (slot.record.expiresAt <= now()) {
-        remove(key);
-        return undefined;
-      }
-      // Refresh recency: move to the end of the insertion order.
-      slots.delete(key);
-      slots.set(key, slot);
-      return slot.record;
+      return peek(key);
     },
+    peek,
     async set(key, path, record) {
       const bytes = recordBytes(record);
       remove(key);

@@ -81,6 +81,11 @@ export interface CacheStore {
   /** Largest record (headers + body) the store accepts, in bytes. */
   readonly maxEntryBytes: number;
   get(key: string): Promise<CacheRecord | undefined>;
+  /**
+   * `get` answered at once, for stores that hold records in process (memory): lets a fresh hit be
+   * served without a promise. Stores that must ask a server (Redis) leave it out.
+   */
+  peek?(key: string): CacheRecord | undefined;
   set(key: string, path: string, record: CacheRecord): Promise<void>;
   /** Drops the record under `key` (no broadcast: used when a response stops being storable). */
   delete(key: string): Promise<void>;

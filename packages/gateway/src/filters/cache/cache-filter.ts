@@ -13,11 +13,13 @@ import { createQueryPlan, primaryKey, principalPartition, SHARED_PARTITION, vari
 import type { CacheMetrics } from '../../cache/metrics.js';
 import { currentAge, mergeNotModified, type CachePolicy, type StoreRequestFacts } from '../../cache/policy.js';
 import type { CacheRuntime } from '../../cache/runtime.js';
-import type { CachedResponse } from '../../cache/store.js';
+import type { CachedResponse, CacheRecord } from '../../cache/store.js';
 import { createRefresher } from './refresh.js';
 import { discardResponseBody, markCacheStatus, onlyIfCachedMiss, serveEntry } from './respond.js';
 import type { CacheFilterConfig } from './schema.js';
 import { createFiller, type FillScope } from './fill.js';
+
+const DONE: Promise<void> = Promise.resolve();
 
 export interface CacheFilterOptions {
   readonly routeId: string;
@@ -50,6 +52,7 @@ function isUpstreamFailure(err: unknown, ctx: GatewayContext): number | undefine
 export function createCacheFilter(config: CacheFilterConfig, options: CacheFilterOptions): Filter {
   const { routeId, runtime, metrics } = options;
   const { store } = runtime;
+  const peek = store.peek?.bind(store);
   const now = options.now ?? Date.now;
   const methods = new Set<string>(config.methods);
   const policy: CachePolicy = {
@@ -102,6 +105,53 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     } catch (err) {
       storeFailed('invalidate', err);
     }
+  }
+
+  /** A variant-resolved entry from a store that answers at once; undefined when there is none. */
+  function findNow(ctx: GatewayContext, peek: (key: string) => CacheRecord | undefined, primary: string, authOnly: boolean): CachedResponse | undefined {
+    const record = peek(primary);
+    if (record === undefined) return undefined;
+    const entry = record.kind === 'response' ? record : peek(variantKey(primary, varyValues(ctx.req.headers, record.headers)));
+    if (entry === undefined || entry.kind !== 'response') return undefined;
+    if (authOnly && !entry.authorizedOk) return undefined;
+    return entry;
+  }
+
+  /**
+   * The common case, a fresh hit in a store that answers at once (memory), served without a
+   * promise or an async frame: the same checks as `lookup` (shared entry first for a principal,
+   * §3.5, Vary, request no-cache / max-age, entry no-cache). Anything else (a miss, a stale or
+   * revalidated entry, only-if-cached, the Redis store, a store error) returns false and `lookup`
+   * handles the request from the start.
+   */
+  function serveFreshNow(ctx: GatewayContext): boolean {
+    if (peek === undefined) return false;
+    const h = ctx.req.headers;
+    const cacheControl = h['cache-control'];
+    if (cacheControl === undefined && h['pragma']?.includes('no-cache') === true) return false;
+    const directives = parseCacheControl(cacheControl);
+    if (directives.has('no-cache')) return false;
+    const principal = ctx.principal;
+    const query = queryPlan(ctx.query);
+    let entry: CachedResponse | undefined;
+    try {
+      const sharedKey = primaryKey(ctx.path, query, SHARED_PARTITION);
+      if (principal !== undefined && config.shared) entry = findNow(ctx, peek, sharedKey, true);
+      if (entry === undefined) {
+        const ownKey = principal === undefined ? sharedKey : primaryKey(ctx.path, query, principalPartition(principal));
+        entry = findNow(ctx, peek, ownKey, principal === undefined && h['authorization'] !== undefined);
+      }
+    } catch {
+      return false;
+    }
+    if (entry === undefined || entry.noCache) return false;
+    const age = currentAge(entry, now());
+    const ttl = entry.freshnessSeconds - age;
+    const reqMaxAge = deltaSeconds(directives, 'max-age');
+    if (ttl <= 0 || (reqMaxAge !== undefined && age > reqMaxAge)) return false;
+    metrics.lookup(routeId, 'hit');
+    serveEntry(ctx, entry, age, `hit; ttl=${ttl}`);
+    return true;
   }
 
   async function lookup(ctx: GatewayContext, next: Next): Promise<void> {
@@ -231,10 +281,19 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     filler.store(ctx, { ...scope, facts }, fill, `fwd=${fwd}; fwd-status=${res.status}`);
   }
 
-  return async function cacheFilter(ctx, next) {
-    if (methods.has(ctx.method)) return lookup(ctx, next);
-    if (UNSAFE_METHODS.has(ctx.method)) return unsafe(ctx, next);
+  async function passThrough(ctx: GatewayContext, next: Next): Promise<void> {
     await next();
     markCacheStatus(ctx.response, 'fwd=method');
+  }
+
+  // Not an async function: a fresh hit answers with a settled promise and no frame of its own.
+  return function cacheFilter(ctx, next) {
+    try {
+      if (methods.has(ctx.method)) return serveFreshNow(ctx) ? DONE : lookup(ctx, next);
+      if (UNSAFE_METHODS.has(ctx.method)) return unsafe(ctx, next);
+      return passThrough(ctx, next);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   };
 }
