@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CacheStore } from './store.js';
+import { createCounterFamily, type CounterChild } from '../metrics/fast-metrics.js';
 
 /** Outcomes counted by `portero_cache_lookups_total`. */
 export type LookupResult = 'hit' | 'miss' | 'stale' | 'revalidated' | 'bypass';
@@ -21,12 +22,8 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
   const existing = byRegistry.get(registry);
   if (existing !== undefined) return existing;
   const stores = new Set<CacheStore>();
-  const lookups = new Counter({
-    name: 'portero_cache_lookups_total',
-    help: 'Cache lookups by route and result (hit, miss, stale, revalidated, bypass).',
-    labelNames: ['route', 'result'],
-    registers: [registry],
-  });
+  // Counted on every cached request: a fast-metrics family, one plain increment per lookup.
+  const lookups = createCounterFamily(registry, 'portero_cache_lookups_total', 'Cache lookups by route and result (hit, miss, stale, revalidated, bypass).', ['route', 'result']);
   const waits = new Counter({
     name: 'portero_cache_coalesced_waits_total',
     help: 'Requests that waited for another request to fill the same cache key.',
@@ -61,17 +58,21 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
       reportedEvictions = Math.max(reportedEvictions, evictions);
     },
   });
-  const children = new Map<string, { inc(): void }>();
+  // route → result → child, resolved on first use; no key string made per lookup.
+  const children = new Map<string, Map<LookupResult, CounterChild>>();
   const metrics: CacheMetrics = {
     lookup(route, result) {
-      // Bound children: prom-client hashes label objects on every inc otherwise.
-      const key = `${route}\u0000${result}`;
-      let child = children.get(key);
-      if (child === undefined) {
-        child = lookups.labels(route, result);
-        children.set(key, child);
+      let byResult = children.get(route);
+      if (byResult === undefined) {
+        byResult = new Map();
+        children.set(route, byResult);
       }
-      child.inc();
+      let child = byResult.get(result);
+      if (child === undefined) {
+        child = lookups.child([route, result]);
+        byResult.set(result, child);
+      }
+      child.value++;
     },
     coalescedWait: (route) => waits.inc({ route }),
     storeError: (operation) => errors.inc({ operation }),
