@@ -423,18 +423,8 @@ test('an onDeadline that throws: the entries still waiting keep a timer and fire
 });
 
 test('DeadlineTimers: one list per timeout value, each with at most one timer; mixed timeouts fire in deadline order; idle lists are dropped', () => {
-  const clock = createManualClock(0);
+  const { clock, fired, entry } = setup();
   const timers = new DeadlineTimers(clock.now, clock.scheduler);
-  const fired: Fired[] = [];
-  const entry = (id: string): DeadlineEntry => ({
-    deadlineAt: 0,
-    deadlinePrev: undefined,
-    deadlineNext: undefined,
-    deadlineLinked: false,
-    onDeadline() {
-      fired.push([id, clock.now()]);
-    },
-  });
   const slow = Array.from({ length: 100 }, (_, i) => entry(`slow${i}`));
   for (const e of slow) timers.add(e, 30_000);
   const fast = entry('fast');

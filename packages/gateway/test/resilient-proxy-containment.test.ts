@@ -57,22 +57,21 @@ function world(t: TestContext, origin: string, reportResult: (id: string, outcom
   return { counters, run: () => terminal(ctx(), () => Promise.resolve()) };
 }
 
-const settleWithin = <T>(p: Promise<T>, ms: number): Promise<T | 'pending'> =>
-  Promise.race([p, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms).unref())]);
+/** How the request ended within 2 s: `resolved`, `rejected: <message>`, or `pending`. */
+function outcome(run: Promise<void>): Promise<string> {
+  const settled = run.then(
+    () => 'resolved',
+    (err: Error) => `rejected: ${err.message}`,
+  );
+  return Promise.race([settled, new Promise<string>((resolve) => setTimeout(() => resolve('pending'), 2000).unref())]);
+}
 
 test('a throw while the response head is handled rejects the request and releases the permit once', async (t) => {
   const origin = await upstream(t, (_req, res) => res.end('ok'));
   const w = world(t, origin, () => {
     throw new Error('listener bug');
   });
-  const outcome = await settleWithin(
-    w.run().then(
-      () => 'resolved',
-      (err: Error) => `rejected: ${err.message}`,
-    ),
-    2000,
-  );
-  assert.equal(outcome, 'rejected: listener bug');
+  assert.equal(await outcome(w.run()), 'rejected: listener bug');
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(w.counters.releases, ['cancelled']);
   assert.equal(w.counters.started, 1);
@@ -87,14 +86,7 @@ test('a throw while a failed try is handled (connection refused) rejects the req
   const w = world(t, origin, () => {
     throw new Error('listener bug on failure');
   });
-  const outcome = await settleWithin(
-    w.run().then(
-      () => 'resolved',
-      (err: Error) => `rejected: ${err.message}`,
-    ),
-    2000,
-  );
-  assert.equal(outcome, 'rejected: listener bug on failure');
+  assert.equal(await outcome(w.run()), 'rejected: listener bug on failure');
   assert.deepEqual(w.counters.releases, ['cancelled']);
   assert.equal(w.counters.started, w.counters.finished);
 });
@@ -109,14 +101,7 @@ test('a throw on the retry (second try) rejects the request instead of an unhand
   const w = world(t, origin, () => {
     if (++reports === 2) throw new Error('second report fails');
   });
-  const outcome = await settleWithin(
-    w.run().then(
-      () => 'resolved',
-      (err: Error) => `rejected: ${err.message}`,
-    ),
-    2000,
-  );
-  assert.equal(outcome, 'rejected: second report fails');
+  assert.equal(await outcome(w.run()), 'rejected: second report fails');
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(w.counters.releases, ['cancelled']);
   assert.equal(w.counters.started, 2);
