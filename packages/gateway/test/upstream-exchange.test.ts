@@ -111,6 +111,14 @@ async function readAll(stream: Readable): Promise<Buffer> {
 
 // ---- parseResponseHeaders ----
 
+
+/** Sends GET /second on `p` and returns the body, once the exchange is closed. */
+async function secondRequest(p: Pool): Promise<string | undefined> {
+  const next = new Probe();
+  await next.send(p, { ...GET, path: '/second' });
+  await next.whenClosed;
+  return next.takeComplete()?.toString();
+}
 test('parseResponseHeaders: lower-case names, repeated names as arrays, hop-by-hop and Connection-named headers left out', () => {
   const raw = [
     ['Content-Type', 'text/plain'],
@@ -423,10 +431,7 @@ test('dump() of a small rest resolves and the pool connection is reused for the 
   // A second dump of a closed exchange resolves too.
   await exchange.dump();
 
-  const next = new Probe();
-  await next.send(p, { ...GET, path: '/second' });
-  await next.whenClosed;
-  assert.equal(next.takeComplete()?.toString(), 'second');
+  assert.equal(await secondRequest(p), 'second');
   assert.equal(ports.length, 2);
   assert.equal(ports[0], ports[1], 'the second request used the same connection');
 });
@@ -447,10 +452,7 @@ test('dump() of a rest larger than DUMP_LIMIT_BYTES closes the connection and st
   assert.equal(exchange.complete, false);
   assert.ok(exchange.failure instanceof Error);
   assert.equal(exchange.closes, 1);
-  const next = new Probe();
-  await next.send(p, { ...GET, path: '/second' });
-  await next.whenClosed;
-  assert.equal(next.takeComplete()?.toString(), 'second');
+  assert.equal(await secondRequest(p), 'second');
   assert.equal(ports.length, 2);
   assert.notEqual(ports[0], ports[1], 'the dumped connection was closed');
 });

@@ -31,7 +31,7 @@ export class DeadlineList {
     private readonly clock: Clock,
     private readonly scheduler: Scheduler,
     /** Called after the timer fired and found the list empty (DeadlineTimers drops it then). */
-    private readonly onIdle?: (list: DeadlineList) => void,
+    private readonly onIdle?: () => void,
   ) {}
 
   /** Calls `entry.onDeadline()` in `ms` unless `remove(entry)` comes first. */
@@ -97,7 +97,7 @@ export class DeadlineList {
       if (this.head !== undefined) {
         if (this.head.deadlineAt < this.timerAt) this.arm(this.head.deadlineAt);
       } else if (this.timer === undefined) {
-        this.onIdle?.(this);
+        this.onIdle?.();
       }
     }
   }
@@ -110,14 +110,6 @@ export class DeadlineList {
  */
 export class DeadlineTimers {
   private readonly lists = new Map<number, DeadlineList>();
-  private readonly dropIdle = (list: DeadlineList): void => {
-    for (const [ms, l] of this.lists) {
-      if (l === list) {
-        this.lists.delete(ms);
-        return;
-      }
-    }
-  };
 
   constructor(
     private readonly clock: Clock,
@@ -129,7 +121,7 @@ export class DeadlineTimers {
     const key = Math.max(0, Math.round(ms));
     let list = this.lists.get(key);
     if (list === undefined) {
-      list = new DeadlineList(this.clock, this.scheduler, this.dropIdle);
+      list = new DeadlineList(this.clock, this.scheduler, () => this.lists.delete(key));
       this.lists.set(key, list);
     }
     entry.deadlineList = list;

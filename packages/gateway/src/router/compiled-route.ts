@@ -16,7 +16,7 @@ export interface CompiledRoute extends CompiledRouteRef, MatchSpec {
   readonly run: (ctx: GatewayContext) => Promise<void>;
   /** Bound when the snapshot's services are applied. */
   service: ServiceRuntime;
-  /** Child logger with `route` bound, for the access log. */
+  /** Child logger with `route` bound, for faults seen while serving the route. */
   readonly logger: Logger;
   readonly metrics: RouteMetrics;
 }

@@ -5,6 +5,7 @@
  * invalidates after successful unsafe methods. It runs after authentication and authorization
  * (the definition's `validate` enforces that), so a lookup never precedes access control.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { Filter, GatewayContext, Next } from '../../pipeline/types.js';
 import { deltaSeconds, parseCacheControl, type Directives } from '../../cache/cache-control.js';
@@ -20,6 +21,11 @@ import type { CacheFilterConfig } from './schema.js';
 import { createFiller, type FillScope } from './fill.js';
 
 const DONE: Promise<void> = Promise.resolve();
+
+/** The request asks for no stored answer without revalidation: `no-cache`, or `Pragma: no-cache` without Cache-Control. */
+function requestNoCache(h: IncomingHttpHeaders, directives: Directives): boolean {
+  return directives.has('no-cache') || (h['cache-control'] === undefined && h['pragma']?.includes('no-cache') === true);
+}
 
 export interface CacheFilterOptions {
   readonly routeId: string;
@@ -127,10 +133,8 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
   function serveFreshNow(ctx: GatewayContext): boolean {
     if (peek === undefined) return false;
     const h = ctx.req.headers;
-    const cacheControl = h['cache-control'];
-    if (cacheControl === undefined && h['pragma']?.includes('no-cache') === true) return false;
-    const directives = parseCacheControl(cacheControl);
-    if (directives.has('no-cache')) return false;
+    const directives = parseCacheControl(h['cache-control']);
+    if (requestNoCache(h, directives)) return false;
     const principal = ctx.principal;
     const query = queryPlan(ctx.query);
     let entry: CachedResponse | undefined;
@@ -158,7 +162,7 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     const h = ctx.req.headers;
     const t0 = now();
     const directives: Directives = parseCacheControl(h['cache-control']);
-    const reqNoCache = directives.has('no-cache') || (h['cache-control'] === undefined && h['pragma']?.includes('no-cache') === true);
+    const reqNoCache = requestNoCache(h, directives);
     const reqMaxAge = deltaSeconds(directives, 'max-age');
     const onlyIfCached = directives.has('only-if-cached');
     const principal = ctx.principal;
