@@ -11,7 +11,7 @@ import { createJwksCache } from '../src/auth/jwks-cache.js';
 import { getAuthMetrics } from '../src/auth/metrics.js';
 import { buildVerifiedToken, parseScopes, UnidentifiedPrincipalError } from '../src/auth/principal.js';
 import { createTokenCache, hashToken, type VerifiedToken } from '../src/auth/token-cache.js';
-import { extractBearerToken } from '../src/filters/jwt-auth/extract-token.js';
+import { extractBearerToken, type BearerMemo } from '../src/filters/jwt-auth/extract-token.js';
 import { jwtAuthFilterDefinition } from '../src/filters/jwt-auth/definition.js';
 import { acquireIssuer } from '../src/auth/issuer-registry.js';
 import { createTokenVerifier, type TokenMemo } from '../src/auth/token-verifier.js';
@@ -70,6 +70,25 @@ test('bearer extraction: scheme, charset, duplicates, size and query', () => {
     assert.equal(got.kind, kind, `${JSON.stringify(raw)} ${query}`);
     if (token !== undefined) assert.equal(got.kind === 'token' ? got.token : undefined, token);
   }
+});
+
+test('bearer extraction with a connection memo: a repeated header gives the same result, every check still runs', () => {
+  const memo: BearerMemo = { header: undefined, found: undefined };
+  const good = ['Authorization', 'Bearer abc.def'];
+  const first = extractBearerToken(req(good), '', 64, memo);
+  assert.deepEqual(first, { kind: 'token', token: 'abc.def' });
+  assert.equal(memo.header, 'Bearer abc.def');
+  assert.equal(extractBearerToken(req(good), '', 64, memo), first, 'the same header gives the remembered result');
+  // What the memo skips is only the parsing of an equal value: the other checks still apply.
+  assert.equal(extractBearerToken(req([...good, 'authorization', 'Bearer abc.def']), '', 64, memo).kind, 'duplicate');
+  assert.equal(extractBearerToken(req(good), 'access_token=abc.def', 64, memo).kind, 'query');
+  assert.equal(extractBearerToken(req(good), '', 10, memo).kind, 'too_large');
+  // A different header is parsed; a refused one leaves the memo as it was.
+  assert.equal(extractBearerToken(req(['Authorization', 'Bearer a=b']), '', 64, memo).kind, 'malformed');
+  assert.equal(extractBearerToken(req(['Authorization', 'bearer abc.def']), '', 64, memo).kind, 'token');
+  assert.equal(memo.header, 'bearer abc.def', 'a new well-formed header replaces the memo');
+  assert.equal(extractBearerToken(req(['Authorization', 'Basic abc.def']), '', 64, memo).kind, 'none');
+  assert.equal(memo.header, 'bearer abc.def');
 });
 
 test('scopes come from scope (string) or scp (array), exact tokens, no duplicates', () => {

@@ -6,11 +6,20 @@
  *   so the raw header list is inspected;
  * - the size limit is checked before any parsing;
  * - the scheme is case-insensitive; the token must be a `b64token`.
+ *
+ * With a `BearerMemo` (one per client connection), a header value equal to the last one that held
+ * a well-formed token gives that result again without re-parsing it: a keep-alive client sends the
+ * same header on every request. The query, duplicate and size checks still run every time.
  */
 import type { IncomingMessage } from 'node:http';
 
+export interface TokenFound {
+  readonly kind: 'token';
+  readonly token: string;
+}
+
 export type ExtractedToken =
-  | { readonly kind: 'token'; readonly token: string }
+  | TokenFound
   | { readonly kind: 'none' }
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'query' }
@@ -24,18 +33,30 @@ const TOO_LARGE: ExtractedToken = { kind: 'too_large' };
 const MALFORMED: ExtractedToken = { kind: 'malformed' };
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-export function extractBearerToken(req: IncomingMessage, query: string, maxTokenBytes: number): ExtractedToken {
+/** The last `Authorization` value that held a well-formed bearer token, and what it gave. */
+export interface BearerMemo {
+  header: string | undefined;
+  found: TokenFound | undefined;
+}
+
+export function extractBearerToken(req: IncomingMessage, query: string, maxTokenBytes: number, memo?: BearerMemo): ExtractedToken {
   if (query.length > 0 && query.includes('access_token') && new URLSearchParams(query).has('access_token')) return QUERY;
   const value = req.headers.authorization;
   if (value === undefined) return NONE;
   if (countAuthorizationHeaders(req.rawHeaders) > 1) return DUPLICATE;
   if (value.length > maxTokenBytes) return TOO_LARGE;
+  if (memo !== undefined && memo.found !== undefined && value === memo.header) return memo.found;
   if (value.length < 6 || !startsWithIgnoringCase(value, 'bearer')) return NONE;
   if (value.length === 6) return MALFORMED;
   if (value[6] !== ' ') return NONE;
   const token = value.slice(7).trim();
   if (token.length === 0 || !B64TOKEN.test(token)) return MALFORMED;
-  return { kind: 'token', token };
+  const found: TokenFound = { kind: 'token', token };
+  if (memo !== undefined) {
+    memo.header = value;
+    memo.found = found;
+  }
+  return found;
 }
 
 function countAuthorizationHeaders(raw: readonly string[]): number {

@@ -12,20 +12,25 @@ import { AuthFailure, createTokenVerifier, type TokenMemo } from '../../auth/tok
 import type { Filter, GatewayContext, Next } from '../../pipeline/types.js';
 import type { VerifiedToken } from '../../auth/token-cache.js';
 import type { FilterDeps } from '../registry.js';
-import { extractBearerToken } from './extract-token.js';
+import { extractBearerToken, type BearerMemo } from './extract-token.js';
 import type { JwtAuthConfig } from './schema.js';
 
 const DONE: Promise<void> = Promise.resolve();
 
-/** The connection's TokenMemo (see token-verifier.ts), shared by every jwtAuth route. */
-const kTokenMemo = Symbol('portero.tokenMemo');
-type MemoSocket = { [kTokenMemo]?: TokenMemo };
+/**
+ * What a client connection's last token gave: the parsed header (BearerMemo, extract-token.ts)
+ * and the verified-token cache entry (TokenMemo, token-verifier.ts). Shared by every jwtAuth
+ * route; it lives as long as the connection.
+ */
+type ConnectionMemo = BearerMemo & TokenMemo;
+const kConnectionMemo = Symbol('portero.authMemo');
+type MemoSocket = { [kConnectionMemo]?: ConnectionMemo };
 
-function memoOf(ctx: GatewayContext): TokenMemo | undefined {
+function memoOf(ctx: GatewayContext): ConnectionMemo | undefined {
   // Contexts without a client connection (a detached refresh, some tests) have no memo.
   const socket = ctx.req.socket as (typeof ctx.req.socket & MemoSocket) | null | undefined;
   if (socket === null || socket === undefined) return undefined;
-  return (socket[kTokenMemo] ??= { token: undefined, entry: undefined });
+  return (socket[kConnectionMemo] ??= { header: undefined, found: undefined, token: undefined, entry: undefined });
 }
 
 export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hooks: AuthHooks = {}): Filter {
@@ -41,6 +46,8 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
   const responder = createAuthResponder(auth.realm);
   const names = resolveIdentityHeaders(deps.gatewayConfig);
   const { maxTokenBytes } = auth;
+  // `tokenCache.maxEntries: 0` turns off every memory of tokens, the per-connection one included.
+  const remember = auth.tokenCache.maxEntries > 0;
   const required = config.required ?? true;
   const forwardAuthorization = config.forwardAuthorization ?? false;
   const forwardIdentity = config.forwardIdentity ?? true;
@@ -82,7 +89,8 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
   // Not an async function: a cache hit goes straight to next() without wrapping another promise.
   return function jwtAuth(ctx, next) {
     if (!forwardAuthorization && ctx.upstreamHeaders.authorization !== undefined) ctx.upstreamHeaders.authorization = undefined;
-    const extracted = extractBearerToken(ctx.req, ctx.query, maxTokenBytes);
+    const memo = remember ? memoOf(ctx) : undefined;
+    const extracted = extractBearerToken(ctx.req, ctx.query, maxTokenBytes, memo);
     switch (extracted.kind) {
       case 'none':
         if (required) {
@@ -111,7 +119,7 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
     }
     let verified: VerifiedToken | Promise<VerifiedToken>;
     try {
-      verified = verifier.verify(extracted.token, memoOf(ctx));
+      verified = verifier.verify(extracted.token, memo);
     } catch (err) {
       return refuseFailure(ctx, err);
     }
