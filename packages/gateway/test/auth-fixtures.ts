@@ -179,6 +179,8 @@ export interface FakeRequest {
   readonly rawHeaders?: string[];
   readonly method?: string;
   readonly query?: string;
+  /** The client connection (`req.socket`); requests without one have no per-connection memo. */
+  readonly socket?: object;
 }
 
 export function createContext(r: FakeRequest = {}): GatewayContext {
@@ -189,7 +191,7 @@ export function createContext(r: FakeRequest = {}): GatewayContext {
     // Node keeps the first Authorization of duplicates; mimic it.
     if (headers[name] === undefined) headers[name] = raw[i + 1] as string;
   }
-  const req = { headers, rawHeaders: raw } as unknown as IncomingMessage;
+  const req = { headers, rawHeaders: raw, socket: r.socket } as unknown as IncomingMessage;
   return {
     req,
     requestId: 'req-1',

@@ -85,6 +85,8 @@ test('bearer extraction with a connection memo: a repeated header gives the same
   assert.equal(extractBearerToken(req(good), '', 10, memo).kind, 'too_large');
   // A different header is parsed; a refused one leaves the memo as it was.
   assert.equal(extractBearerToken(req(['Authorization', 'Bearer a=b']), '', 64, memo).kind, 'malformed');
+  assert.equal(extractBearerToken(req(['Authorization', 'Bearer a=b']), '', 64, memo).kind, 'malformed');
+  assert.equal(memo.header, 'Bearer abc.def', 'a refused header is not remembered');
   assert.equal(extractBearerToken(req(['Authorization', 'bearer abc.def']), '', 64, memo).kind, 'token');
   assert.equal(memo.header, 'bearer abc.def', 'a new well-formed header replaces the memo');
   assert.equal(extractBearerToken(req(['Authorization', 'Basic abc.def']), '', 64, memo).kind, 'none');

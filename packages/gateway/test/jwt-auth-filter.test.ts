@@ -325,6 +325,32 @@ test('verified tokens are cached by hash and never past their exp', async (t) =>
   await expectRefused(s, bearer(token), 401, 'GW_ERR_AUTH_INVALID_TOKEN', 'expired');
 });
 
+test('a connection remembers its last good token, never a refused one; tokenCache.maxEntries 0 remembers nothing', async (t) => {
+  const holds = (socket: object, token: string): boolean =>
+    Object.getOwnPropertySymbols(socket).some((k) => JSON.stringify((socket as Record<symbol, unknown>)[k]).includes(token));
+  for (const maxEntries of [10, 0]) {
+    const s = await setup(t, { auth: { tokenCache: { maxEntries, maxTtlSeconds: 300 } } });
+    const socket = {};
+    const token = await signToken(s.idp, { key: rsKey });
+    for (let i = 0; i < 3; i++) assert.equal((await s.run({ ...bearer(token), socket })).upstreamCalled, true);
+    if (maxEntries === 0) {
+      assert.equal(Object.getOwnPropertySymbols(socket).length, 0, 'nothing is kept on the connection');
+      continue;
+    }
+    assert.equal(holds(socket, token), true);
+    // A well-formed header whose token fails verification is parsed, refused and not kept.
+    const [head, payload] = token.split('.');
+    const forged = `${head}.${payload}.${Buffer.alloc(256, 7).toString('base64url')}`;
+    for (let i = 0; i < 2; i++) {
+      const { ctx, upstreamCalled } = await s.run({ ...bearer(forged), socket });
+      assert.equal(upstreamCalled, false);
+      assert.equal(errorOf(ctx).details?.reason, 'signature');
+    }
+    assert.equal(holds(socket, forged), false, 'the refused token is not remembered');
+    assert.equal((await s.run({ ...bearer(token), socket })).upstreamCalled, true, 'the good token still passes');
+  }
+});
+
 test('a cached token is re-checked against the route: another route with another audience refuses it', async (t) => {
   const s = await setup(t);
   const token = await signToken(s.idp, { key: rsKey });

@@ -62,7 +62,7 @@ export const AuthSchema = Type.Object(
     maxTokenBytes: Type.Integer({ minimum: 256, maximum: 65536, default: 8192, description: 'Largest Authorization header value accepted; a longer one answers 401 before any parsing or cryptography.' }),
     tokenCache: Type.Object(
       {
-        maxEntries: Type.Integer({ minimum: 0, maximum: 10000000, default: 10000, description: 'Verified tokens remembered (LRU, keyed by the SHA-256 of the token, never the token itself); each client connection also remembers its last Authorization header, the token parsed from it and that entry while it is open, so a repeated header skips parsing and the hash. 0 disables the cache and the per-connection memo.' }),
+        maxEntries: Type.Integer({ minimum: 0, maximum: 10000000, default: 10000, description: 'Verified tokens remembered (LRU, keyed by the SHA-256 of the token, never the token itself); each client connection also remembers its last well-formed bearer Authorization header, the token parsed from it and that entry while it is open, so a repeated header skips parsing and, while the entry is fresh, the hash. 0 disables the cache and the per-connection memo.' }),
         maxTtlSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 300, description: 'Longest a verified token is reused without checking its signature again; never past its `exp`.' }),
       },
       { additionalProperties: false, default: {}, description: 'Cache of verified tokens, so signature checks stay off the hot path.' },

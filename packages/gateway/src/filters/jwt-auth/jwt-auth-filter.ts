@@ -59,7 +59,12 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
     metrics.outcome(route, outcome, reason).value++;
   }
 
-  function refuseFailure(ctx: GatewayContext, err: unknown): Promise<void> {
+  function refuseFailure(ctx: GatewayContext, err: unknown, memo: ConnectionMemo | undefined): Promise<void> {
+    // A refused token is not kept on the connection (the verifier's memo only ever holds a hit).
+    if (memo !== undefined && memo.found !== undefined) {
+      memo.header = undefined;
+      memo.found = undefined;
+    }
     if (!(err instanceof AuthFailure)) throw err;
     if (err.kind === 'unavailable') {
       refuse('unavailable', err.reason);
@@ -121,12 +126,12 @@ export function createJwtAuthFilter(config: JwtAuthConfig, deps: FilterDeps, hoo
     try {
       verified = verifier.verify(extracted.token, memo);
     } catch (err) {
-      return refuseFailure(ctx, err);
+      return refuseFailure(ctx, err, memo);
     }
     if (verified instanceof Promise) {
       return verified.then(
         (v) => accept(ctx, v, next),
-        (err: unknown) => refuseFailure(ctx, err),
+        (err: unknown) => refuseFailure(ctx, err, memo),
       );
     }
     return accept(ctx, verified, next);
