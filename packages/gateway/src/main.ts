@@ -70,8 +70,18 @@ export async function start(options: StartOptions): Promise<Gateway> {
   return gateway;
 }
 
+const USAGE = 'usage: node main.js [--config FILE]   (or: portero start --config FILE; PORTERO_CONFIG=FILE)';
+
 async function runFromCommandLine(): Promise<void> {
-  const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, strict: true });
+  let values: { config?: string | undefined };
+  try {
+    ({ values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, strict: true }));
+  } catch (err) {
+    // A mistyped option is a usage error (exit 2, as `portero`), not a stack trace.
+    console.error(`portero: ${(err as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const configFile = values.config ?? process.env.PORTERO_CONFIG ?? DEFAULT_CONFIG_FILE;
   try {
     await start({ configFile });

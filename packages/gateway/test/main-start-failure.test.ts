@@ -1,6 +1,6 @@
 /**
  * The gateway process refuses to start with one clear line on stderr and exit code 1 when its
- * port is taken, instead of exiting silently.
+ * port is taken, instead of exiting silently; a mistyped option is a usage error (exit 2).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -28,4 +28,16 @@ test('a listener port in use: exit 1 with the reason on stderr', async (t) => {
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 1);
   assert.match(stderr, /portero: cannot start: .*EADDRINUSE/);
+});
+
+test('an unknown option or a stray argument: exit 2 with the usage on stderr, no stack trace', async () => {
+  for (const args of [['--bogus'], ['validate', 'gateway.yaml'], ['--config']]) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 2, args.join(' '));
+    assert.match(stderr, /^portero: .*\nusage: /, args.join(' '));
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+  }
 });
