@@ -5,6 +5,7 @@
  */
 import type { GatewayResponse } from '../pipeline/types.js';
 import { authErrors, type AuthErrorCode } from './errors-auth.js';
+import { copyHeaders } from '../http/copy-headers.js';
 
 /** Human text for `error_description`, per failure reason. Fixed strings, never token content. */
 const DESCRIPTIONS: Record<string, string> = {
@@ -66,7 +67,9 @@ export function createAuthResponder(realm: string): AuthResponder {
         r = render(code, options);
         rendered.set(key, r);
       }
-      return { status: r.status, headers: { ...r.headers, 'content-length': String(r.body.length) }, body: r.body };
+      const headers = copyHeaders(r.headers);
+      headers['content-length'] = String(r.body.length);
+      return { status: r.status, headers, body: r.body };
     },
   };
 }

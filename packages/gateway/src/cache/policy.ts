@@ -6,6 +6,7 @@
 import { deltaSeconds, parseCacheControl, type Directives } from './cache-control.js';
 import { parseVary } from './key.js';
 import type { CachedResponse } from './store.js';
+import { copyHeaders } from '../http/copy-headers.js';
 
 /** A route's compiled caching policy. */
 export interface CachePolicy {
@@ -168,7 +169,7 @@ export function ttlSeconds(entry: CachedResponse, now: number): number {
  * the stored one, except Content-Length and the fields a cache never stores.
  */
 export function mergeNotModified(stored: Readonly<Record<string, string | string[]>>, fresh: Record<string, string | string[]>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = { ...stored };
+  const out = copyHeaders(stored);
   for (const name in fresh) {
     if (UNSTORED.has(name) || name === 'content-length' || name === 'cache-status') continue;
     const v = fresh[name];

@@ -13,6 +13,7 @@ import { mergeNotModified } from '../../cache/policy.js';
 import type { CacheRuntime } from '../../cache/runtime.js';
 import type { CachedResponse } from '../../cache/store.js';
 import type { Filler, FillScope } from './fill.js';
+import { copyHeaders } from '../../http/copy-headers.js';
 import { discardBody, drainBody } from '../../http/discard-body.js';
 import { bodyAsStream } from '../../proxy/upstream-exchange.js';
 
@@ -30,7 +31,7 @@ export interface Refresher {
 
 /** A copy of the request context that lives independently of the client connection. */
 function detach(ctx: GatewayContext, entry: CachedResponse): GatewayContext {
-  const upstreamHeaders: Record<string, string | string[] | undefined> = { ...ctx.upstreamHeaders };
+  const upstreamHeaders = copyHeaders(ctx.upstreamHeaders);
   upstreamHeaders['if-none-match'] = undefined;
   upstreamHeaders['if-modified-since'] = undefined;
   if (entry.etag !== undefined) upstreamHeaders['if-none-match'] = entry.etag;

@@ -7,6 +7,7 @@ import { clientHasCurrent, notModifiedHeaders } from '../../cache/conditional.js
 import type { CachedResponse } from '../../cache/store.js';
 import { catalogBody } from '../../errors.js';
 import { discardBody } from '../../http/discard-body.js';
+import { copyHeaders } from '../../http/copy-headers.js';
 
 /** The cache's name in Cache-Status. */
 export const CACHE_NAME = 'Portero';
@@ -35,7 +36,7 @@ export function serveEntry(ctx: GatewayContext, entry: CachedResponse, age: numb
     ctx.response = { status: 304, headers, body: null };
     return;
   }
-  const headers: Record<string, string | string[]> = { ...entry.headers };
+  const headers = copyHeaders(entry.headers);
   headers['age'] = String(age);
   headers['cache-status'] = value;
   ctx.response = { status: entry.status, headers, body: ctx.method === 'HEAD' ? null : entry.body };
