@@ -41,6 +41,30 @@ function rpsRatioCell(rounds, a, b) {
     const rb = rounds.find((r) => r.round === ra.round && r.scenario === b.scenario && r.target === b.target && r.connections === b.connections);
     if (rb !== undefined && rb.rps > 0) ratios.push(ra.rps / rb.rps);
   }
+  return ratioSummary(ratios, a, b);
+}
+
+/**
+ * Like rpsRatioCell for a scenario against the plain route, where each round measured the plain
+ * route just before and just after the scenario (bench.mjs, `seq` orders the runs): the ratio is
+ * to the geometric mean of those two neighbours, or to the one that exists.
+ */
+function bracketedRatioCell(rounds, a, b) {
+  const ratios = [];
+  for (const ra of rounds ?? []) {
+    if (ra.scenario !== a.scenario || ra.target !== a.target || ra.connections !== a.connections || ra.seq === undefined) continue;
+    const plain = rounds.filter((r) => r.round === ra.round && r.scenario === b.scenario && r.target === b.target && r.connections === b.connections && r.rps > 0);
+    const before = plain.filter((r) => r.seq < ra.seq).sort((x, y) => y.seq - x.seq)[0];
+    const after = plain.filter((r) => r.seq > ra.seq).sort((x, y) => x.seq - y.seq)[0];
+    const neighbours = [before, after].filter((r) => r !== undefined);
+    if (neighbours.length === 0) continue;
+    const mean = Math.exp(neighbours.reduce((sum, r) => sum + Math.log(r.rps), 0) / neighbours.length);
+    ratios.push(ra.rps / mean);
+  }
+  return ratioSummary(ratios, a, b);
+}
+
+function ratioSummary(ratios, a, b) {
   if (ratios.length === 0) return fmt(a.rps / b.rps, 2);
   ratios.sort((x, y) => x - y);
   const median = ratios.length % 2 === 1 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
@@ -76,7 +100,7 @@ export function renderScenarioRatios(runs, scenarios, subject = 'portero', round
       const base = runs.find((r) => r.scenario === scenario.compareTo && r.target === subject && r.connections === run.connections);
       if (base === undefined) continue;
       const cpu = run.cpuMicrosPerRequest !== undefined && base.cpuMicrosPerRequest !== undefined ? fmt(run.cpuMicrosPerRequest / base.cpuMicrosPerRequest, 2) : '–';
-      lines.push(`| ${scenario.name} | ${run.connections} | plain ${subject} | ${rpsRatioCell(rounds, run, base)} | ${fmt(run.p99 / base.p99, 2)} | ${cpu} |`);
+      lines.push(`| ${scenario.name} | ${run.connections} | plain ${subject} | ${bracketedRatioCell(rounds, run, base)} | ${fmt(run.p99 / base.p99, 2)} | ${cpu} |`);
     }
   }
   return lines.length > 2 ? lines.join('\n') : '';

@@ -91,7 +91,12 @@ for (const scenario of scenarios) {
 // all of them; each row reports the median round, and ratios are medians of per-round ratios.
 // Portero runs last among the plain route's targets, so its plain run sits next to both the
 // competitors and its own scenarios (auth, cache) that are compared with it.
+// A scenario that is compared with the plain route (`compareTo`: auth, cache) is bracketed: the
+// plain route is measured again right after it, so each scenario has plain runs on both sides in
+// time and its ratio is taken against their geometric mean (report.mjs), which cancels a steady
+// drift of the machine's speed. The extra plain runs (`bracket: true`) serve only those ratios.
 const rawRuns = [];
+let seq = 0;
 const ordered = [...selected.filter((t) => t.kind !== 'subject'), ...selected.filter((t) => t.kind === 'subject')];
 for (let round = 1; round <= ROUNDS; round++) {
   for (const scenario of scenarios) {
@@ -105,11 +110,19 @@ for (let round = 1; round <= ROUNDS; round++) {
         continue;
       }
       const measured = await measureTarget(scenario, target);
-      rawRuns.push(...measured.map((run) => ({ ...run, round })));
+      rawRuns.push(...measured.map((run) => ({ ...run, round, seq })));
+      seq++;
+      const base = scenarios.find((s) => s.name === scenario.compareTo);
+      if (base !== undefined && target.kind === 'subject' && measured.length > 0) {
+        const again = await measureTarget(base, target);
+        rawRuns.push(...again.map((run) => ({ ...run, round, seq, bracket: true })));
+        seq++;
+      }
     }
   }
 }
-const runs = medianRuns(rawRuns);
+const mainRuns = rawRuns.filter((run) => run.bracket !== true);
+const runs = medianRuns(mainRuns);
 await stopProcess(upstream, 5000);
 for (const fixture of fixtures.values()) await fixture.close();
 
@@ -125,10 +138,10 @@ const environment = {
 };
 console.log(`\n## Portero benchmark\n\n${Object.entries(environment).map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n`);
 console.log(renderRuns(runs));
-const ratios = renderRatios(runs, 'portero', rawRuns);
+const ratios = renderRatios(runs, 'portero', mainRuns);
 if (ratios !== '') console.log(`\nRatios (Portero / other; req/s > 1 is better, p99 and CPU < 1 are better; with several rounds the req/s ratio is the median of the per-round ratios, range in brackets):\n\n${ratios}`);
 const scenarioRatios = renderScenarioRatios(runs, scenarios, 'portero', rawRuns);
-if (scenarioRatios !== '') console.log(`\nPortero scenarios against the plain route (same run):\n\n${scenarioRatios}`);
+if (scenarioRatios !== '') console.log(`\nPortero scenarios against the plain route (same run; each round's req/s ratio is against the geometric mean of the plain runs measured just before and just after the scenario):\n\n${scenarioRatios}`);
 if (notes.length > 0) console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
 if (args.json) {
   mkdirSync('bench/results', { recursive: true });
