@@ -109,9 +109,6 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-// ---- parseResponseHeaders ----
-
-
 /** Sends GET /second on `p` and returns the body, once the exchange is closed. */
 async function secondRequest(p: Pool): Promise<string | undefined> {
   const next = new Probe();
@@ -119,6 +116,9 @@ async function secondRequest(p: Pool): Promise<string | undefined> {
   await next.whenClosed;
   return next.takeComplete()?.toString();
 }
+
+// ---- parseResponseHeaders ----
+
 test('parseResponseHeaders: lower-case names, repeated names as arrays, hop-by-hop and Connection-named headers left out', () => {
   const raw = [
     ['Content-Type', 'text/plain'],
