@@ -9,8 +9,11 @@ import { createCounterFamily, type CounterChild } from '../metrics/fast-metrics.
 /** Outcomes counted by `portero_cache_lookups_total`. */
 export type LookupResult = 'hit' | 'miss' | 'stale' | 'revalidated' | 'bypass';
 
+/** Counts one lookup of a route; resolved once per route (when its filter is built). */
+export type LookupCounter = (result: LookupResult) => void;
+
 export interface CacheMetrics {
-  lookup(route: string, result: LookupResult): void;
+  forRoute(route: string): LookupCounter;
   coalescedWait(route: string): void;
   storeError(operation: string): void;
   observeStore(store: CacheStore): void;
@@ -58,21 +61,13 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
       reportedEvictions = Math.max(reportedEvictions, evictions);
     },
   });
-  // route → result → child, resolved on first use; no key string made per lookup.
-  const children = new Map<string, Map<LookupResult, CounterChild>>();
   const metrics: CacheMetrics = {
-    lookup(route, result) {
-      let byResult = children.get(route);
-      if (byResult === undefined) {
-        byResult = new Map();
-        children.set(route, byResult);
-      }
-      let child = byResult.get(result);
-      if (child === undefined) {
-        child = lookups.child([route, result]);
-        byResult.set(result, child);
-      }
-      child.value++;
+    forRoute(route) {
+      // A result's series appears at its first lookup, as with prom-client's own counters.
+      const children: Partial<Record<LookupResult, CounterChild>> = {};
+      return (result) => {
+        (children[result] ??= lookups.child([route, result])).value++;
+      };
     },
     coalescedWait: (route) => waits.inc({ route }),
     storeError: (operation) => errors.inc({ operation }),

@@ -57,6 +57,7 @@ function isUpstreamFailure(err: unknown, ctx: GatewayContext): number | undefine
 
 export function createCacheFilter(config: CacheFilterConfig, options: CacheFilterOptions): Filter {
   const { routeId, runtime, metrics } = options;
+  const countLookup = metrics.forRoute(routeId);
   const { store } = runtime;
   const peek = store.peek?.bind(store);
   const now = options.now ?? Date.now;
@@ -153,7 +154,7 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     const ttl = entry.freshnessSeconds - age;
     const reqMaxAge = deltaSeconds(directives, 'max-age');
     if (ttl <= 0 || (reqMaxAge !== undefined && age > reqMaxAge)) return false;
-    metrics.lookup(routeId, 'hit');
+    countLookup('hit');
     serveEntry(ctx, entry, age, `hit; ttl=${ttl}`);
     return true;
   }
@@ -193,7 +194,7 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
       }
     } catch (err) {
       storeFailed('get', err);
-      metrics.lookup(routeId, 'bypass');
+      countLookup('bypass');
       await next();
       markCacheStatus(ctx.response, 'fwd=bypass; detail=store-unavailable');
       return;
@@ -203,7 +204,7 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     if (entry === undefined) {
       const fwd = found.varyMiss ? 'vary-miss' : 'uri-miss';
       if (onlyIfCached) {
-        metrics.lookup(routeId, 'miss');
+        countLookup('miss');
         onlyIfCachedMiss(ctx, `fwd=${fwd}; detail=only-if-cached`);
         return;
       }
@@ -215,19 +216,19 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     const requestForbids = reqNoCache || (reqMaxAge !== undefined && age > reqMaxAge);
     if (!requestForbids && !entry.noCache) {
       if (ttl > 0) {
-        metrics.lookup(routeId, 'hit');
+        countLookup('hit');
         serveEntry(ctx, entry, age, `hit; ttl=${ttl}`);
         return;
       }
       if (refresher !== undefined && -ttl <= entry.staleWhileRevalidateSeconds) {
-        metrics.lookup(routeId, 'stale');
+        countLookup('stale');
         serveEntry(ctx, entry, age, `hit; ttl=${ttl}; detail=stale-while-revalidate`);
         refresher.refresh(ctx, entry, scope, foundKey);
         return;
       }
     }
     if (onlyIfCached) {
-      metrics.lookup(routeId, 'miss');
+      countLookup('miss');
       onlyIfCachedMiss(ctx, `fwd=${requestForbids ? 'request' : 'stale'}; detail=only-if-cached`);
       return;
     }
@@ -251,7 +252,7 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
       fill.settle(undefined);
       const failed = isUpstreamFailure(err, ctx);
       if (failed !== undefined && staleOk()) {
-        metrics.lookup(routeId, 'stale');
+        countLookup('stale');
         const age = currentAge(entry, now());
         serveEntry(ctx, entry, age, `fwd=${fwd}; fwd-status=${failed}; ttl=${entry.freshnessSeconds - age}; detail=stale-if-error`);
         return;
@@ -266,7 +267,7 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     if (res.status >= 500 && staleOk()) {
       fill.settle(undefined);
       discardResponseBody(res);
-      metrics.lookup(routeId, 'stale');
+      countLookup('stale');
       const age = currentAge(entry, now());
       serveEntry(ctx, entry, age, `fwd=${fwd}; fwd-status=${res.status}; ttl=${entry.freshnessSeconds - age}; detail=stale-if-error`);
       return;
@@ -275,13 +276,13 @@ export function createCacheFilter(config: CacheFilterConfig, options: CacheFilte
     if (res.status === 304 && (entry.etag !== undefined || entry.lastModified !== undefined)) {
       discardResponseBody(res);
       const refreshed = await filler.refreshed(ctx, entry, mergeNotModified(entry.headers, res.headers), { ...scope, facts }, fill);
-      metrics.lookup(routeId, 'revalidated');
+      countLookup('revalidated');
       const served = refreshed ?? entry;
       const age = currentAge(served, now());
       serveEntry(ctx, served, age, `fwd=${fwd}; fwd-status=304; ttl=${served.freshnessSeconds - age}${refreshed === undefined ? '' : '; stored'}`);
       return;
     }
-    metrics.lookup(routeId, 'miss');
+    countLookup('miss');
     filler.store(ctx, { ...scope, facts }, fill, `fwd=${fwd}; fwd-status=${res.status}`);
   }
 

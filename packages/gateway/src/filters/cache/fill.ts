@@ -52,6 +52,7 @@ function header(headers: Record<string, string | string[]>, name: string): strin
 
 export function createFiller(options: FillerOptions): Filler {
   const { runtime, metrics, policy, now, routeId } = options;
+  const countLookup = metrics.forRoute(routeId);
   const { store } = runtime;
 
   function buildEntry(status: number, headers: Record<string, string | string[]>, body: Buffer, admission: Admission & { ok: true }, reqHeaders: IncomingHttpHeaders): CachedResponse {
@@ -110,7 +111,7 @@ export function createFiller(options: FillerOptions): Filler {
           metrics.coalescedWait(routeId);
           const outcome = await waiting;
           if (outcome.type === 'entry' && usableFor(ctx, outcome.entry)) {
-            metrics.lookup(routeId, 'miss');
+            countLookup('miss');
             serveEntry(ctx, outcome.entry, currentAge(outcome.entry, now()), `fwd=${fwd}; collapsed`);
             return;
           }
@@ -125,7 +126,7 @@ export function createFiller(options: FillerOptions): Filler {
         fill.settle(undefined);
         throw err;
       }
-      metrics.lookup(routeId, 'miss');
+      countLookup('miss');
       filler.store(ctx, { ...scope, facts: { ...scope.facts, requestTime, responseTime: now() } }, fill, `fwd=${fwd}`);
     },
 
