@@ -3,12 +3,27 @@
  * Environment: AUTH_CONFIG (YAML path, default config/auth-server.yaml of the repo), HOST
  * (127.0.0.1), PORT (9000; 0 picks a free port and the issuer follows it), AUTH_ISSUER,
  * AUTH_KEYS_FILE, AUTH_JWKS, AUTH_COOKIE_KEYS, NODE_ENV/AUTH_MODE=production, LOG_LEVEL.
- * SIGHUP re-reads the keys file; SIGTERM/SIGINT close gracefully.
+ * SIGHUP re-reads the keys file; SIGTERM/SIGINT close gracefully. The only argument is `--help`;
+ * any other is a usage error (exit 2), since it would otherwise be ignored.
  */
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { AuthError } from './errors.js';
 import { startAuthServer } from './server.js';
+
+const USAGE =
+  'usage: node dist/main.js [--help]\nconfigured by environment variables only (AUTH_CONFIG, HOST, PORT, AUTH_ISSUER, AUTH_KEYS_FILE, AUTH_JWKS, AUTH_COOKIE_KEYS, AUTH_STORAGE, NODE_ENV or AUTH_MODE, LOG_LEVEL; see packages/auth-server/README.md)';
+try {
+  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  if (values.help === true) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+} catch (err) {
+  console.error(`auth-server: ${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'auth-server' } });
 const production = process.env.NODE_ENV === 'production' || process.env.AUTH_MODE === 'production';

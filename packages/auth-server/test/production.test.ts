@@ -107,3 +107,21 @@ test('main.ts logs one listening line with the real port, reloads keys on SIGHUP
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
 });
+
+test('main.ts takes no arguments: an unknown option or a stray argument is exit 2 with the usage, --help prints it and exits 0', async (t) => {
+  const run = promisify(execFile);
+  // A valid environment: without the argument check, these would start a server.
+  const env = { ...process.env, PORT: '0', AUTH_CONFIG: LOCAL_CONFIG_PATH, AUTH_KEYS_FILE: join(tempDir(t), 'keys.json'), NODE_ENV: 'test', AUTH_MODE: '' };
+  for (const args of [['--port', '9001'], ['--bogus'], ['rotate']]) {
+    await assert.rejects(run(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env, timeout: 30_000 }), (err: { code: number; stdout: string; stderr: string }) => {
+      assert.equal(err.code, 2, args.join(' '));
+      // oidc-provider's Node 20 warning may come first.
+      assert.match(err.stderr, /^auth-server: .*\nusage: /m, args.join(' '));
+      assert.doesNotMatch(err.stderr, /\n\s+at /, 'no stack trace');
+      assert.doesNotMatch(err.stdout, /"msg":"listening"/, 'nothing started');
+      return true;
+    });
+  }
+  const help = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', '--help'], { env, timeout: 30_000 });
+  assert.match(help.stdout, /^usage: .*\n.*environment variables/);
+});

@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { startService } from './lifecycle.js';
@@ -6,9 +7,27 @@ import { createRegistrationHooks } from './registration/registration-hooks.js';
 /**
  * Process entry point: configuration from the environment, JSON logs on stdout, migrations,
  * listen, self-registration (REGISTRY), and a graceful stop on SIGTERM/SIGINT (deregister, drain)
- * bounded by SHUTDOWN_TIMEOUT_MS.
+ * bounded by SHUTDOWN_TIMEOUT_MS. The only argument is `--help`.
  */
+const USAGE =
+  'usage: node dist/main.js [--help]\nconfigured by environment variables only (PORT, HOST, SQLITE_PATH or DATABASE_URL, REGISTRY, LOG_LEVEL, ...; see packages/customer-service/README.md)';
+
+/** False when the process should exit now: `--help` was asked for, or an argument is not known (exit 2). */
+function checkArgs(): boolean {
+  try {
+    const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    if (values.help !== true) return true;
+    console.log(USAGE);
+  } catch (error) {
+    // The settings are environment variables: an argument would be silently ignored otherwise.
+    console.error(`customer-service: ${(error as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+  }
+  return false;
+}
+
 async function main(): Promise<void> {
+  if (!checkArgs()) return;
   let config;
   try {
     config = loadConfig();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -96,4 +97,23 @@ test('two instances share one SQLite file: writes on either are read on both, co
   }
   for (const child of instances) child.process.kill('SIGTERM');
   assert.deepEqual(await Promise.all(instances.map((c) => c.exited)), [0, 0]);
+});
+
+test('main.ts takes no arguments: an unknown option or a stray argument is exit 2 with the usage, --help prints it and exits 0', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'customers-args-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A valid environment: without the argument check, these would start a service.
+  const env = { PORT: '0', HOST: '127.0.0.1', SQLITE_PATH: join(dir, 'customers.sqlite'), LOG_LEVEL: 'info', DATABASE_URL: '' };
+  for (const args of [['--port', '3001'], ['--bogus'], ['serve']]) {
+    const child = spawnTs(t, 'src/main.ts', env, args);
+    await once(child.process, 'close', { signal: AbortSignal.timeout(20_000) }); // fails, not hangs, if it starts
+    assert.equal(await child.exited, 2, args.join(' '));
+    assert.match(child.stderr(), /^customer-service: .*\nusage: /, args.join(' '));
+    assert.doesNotMatch(child.stderr(), /\n\s+at /, 'no stack trace');
+    assert.deepEqual(child.lines.filter(isLog('listening')), [], 'nothing started');
+  }
+  const help = spawnTs(t, 'src/main.ts', env, ['--help']);
+  await once(help.process, 'close', { signal: AbortSignal.timeout(20_000) });
+  assert.equal(await help.exited, 0);
+  assert.match(help.lines.join('\n'), /^usage: .*\n.*environment variables/);
 });

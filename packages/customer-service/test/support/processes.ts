@@ -11,6 +11,8 @@ export interface Child {
   /** Resolves with the first line (existing or future) the predicate accepts. */
   waitForLine(predicate: (line: string) => boolean): Promise<string>;
   exited: Promise<number | null>;
+  /** Everything written to stderr so far. */
+  stderr(): string;
 }
 
 /**
@@ -53,6 +55,7 @@ export function spawnTs(t: TestContext, script: string, env: Record<string, stri
     process: child,
     lines,
     exited,
+    stderr: () => stderr,
     waitForLine(predicate) {
       const found = lines.find(predicate);
       if (found !== undefined) return Promise.resolve(found);
