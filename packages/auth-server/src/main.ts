@@ -10,12 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { AuthError } from './errors.js';
-import { startAuthServer } from './server.js';
 
 const USAGE =
-  'usage: node dist/main.js [--help]\nconfigured by environment variables only (AUTH_CONFIG, HOST, PORT, AUTH_ISSUER, AUTH_KEYS_FILE, AUTH_JWKS, AUTH_COOKIE_KEYS, AUTH_STORAGE, NODE_ENV or AUTH_MODE, LOG_LEVEL; see packages/auth-server/README.md)';
+  'usage: node dist/main.js [--help]\nconfigured by environment variables only (AUTH_CONFIG, HOST, PORT, AUTH_ISSUER, AUTH_KEYS_FILE, AUTH_JWKS, AUTH_COOKIE_KEYS, AUTH_STORAGE, AUTH_REDIS_URL, AUTH_REDIS_PREFIX, NODE_ENV or AUTH_MODE, LOG_LEVEL; see packages/auth-server/README.md)';
 try {
-  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  const { values, tokens } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false, tokens: true });
+  // parseArgs accepts a lone `--`; it is refused like any other argument.
+  if (tokens.some((t) => t.kind === 'option-terminator')) throw new Error("Unexpected argument '--'");
   if (values.help === true) {
     console.log(USAGE);
     process.exit(0);
@@ -24,6 +25,9 @@ try {
   console.error(`auth-server: ${(err as Error).message}\n${USAGE}`);
   process.exit(2);
 }
+
+// Loaded after the argument check, so a usage error comes before oidc-provider's start-up warning.
+const { startAuthServer } = await import('./server.js');
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'auth-server' } });
 const production = process.env.NODE_ENV === 'production' || process.env.AUTH_MODE === 'production';

@@ -15,7 +15,9 @@ const USAGE =
 /** False when the process should exit now: `--help` was asked for, or an argument is not known (exit 2). */
 function checkArgs(): boolean {
   try {
-    const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    const { values, tokens } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false, tokens: true });
+    // parseArgs accepts a lone `--`; it is refused like any other argument.
+    if (tokens.some((t) => t.kind === 'option-terminator')) throw new Error("Unexpected argument '--'");
     if (values.help !== true) return true;
     console.log(USAGE);
   } catch (error) {

@@ -104,7 +104,7 @@ test('main.ts takes no arguments: an unknown option or a stray argument is exit 
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   // A valid environment: without the argument check, these would start a service.
   const env = { PORT: '0', HOST: '127.0.0.1', SQLITE_PATH: join(dir, 'customers.sqlite'), LOG_LEVEL: 'info', DATABASE_URL: '' };
-  for (const args of [['--port', '3001'], ['--bogus'], ['serve']]) {
+  for (const args of [['--port', '3001'], ['--bogus'], ['serve'], ['--']]) {
     const child = spawnTs(t, 'src/main.ts', env, args);
     await once(child.process, 'close', { signal: AbortSignal.timeout(20_000) }); // fails, not hangs, if it starts
     assert.equal(await child.exited, 2, args.join(' '));
