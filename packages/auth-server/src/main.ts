@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { AuthError } from './errors.js';
 
 const USAGE =
-  'usage: node dist/main.js [--help]\nconfigured by environment variables only (AUTH_CONFIG, HOST, PORT, AUTH_ISSUER, AUTH_KEYS_FILE, AUTH_JWKS, AUTH_COOKIE_KEYS, AUTH_STORAGE, AUTH_REDIS_URL, AUTH_REDIS_PREFIX, NODE_ENV or AUTH_MODE, LOG_LEVEL; see packages/auth-server/README.md)';
+  'usage: node dist/main.js [--help]\nconfigured by environment variables (AUTH_CONFIG names the YAML file of clients, users and scopes; HOST, PORT, AUTH_ISSUER, AUTH_KEYS_FILE, AUTH_JWKS, AUTH_COOKIE_KEYS, AUTH_STORAGE, AUTH_REDIS_URL, AUTH_REDIS_PREFIX, NODE_ENV or AUTH_MODE, LOG_LEVEL; see packages/auth-server/README.md)';
 try {
   const { values, tokens } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false, tokens: true });
   // parseArgs accepts a lone `--`; it is refused like any other argument.
