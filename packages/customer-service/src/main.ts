@@ -4,11 +4,6 @@ import { ConfigError, loadConfig } from './config.js';
 import { startService } from './lifecycle.js';
 import { createRegistrationHooks } from './registration/registration-hooks.js';
 
-/**
- * Process entry point: configuration from the environment, JSON logs on stdout, migrations,
- * listen, self-registration (REGISTRY), and a graceful stop on SIGTERM/SIGINT (deregister, drain)
- * bounded by SHUTDOWN_TIMEOUT_MS. The only argument is `--help`.
- */
 const USAGE =
   'usage: node dist/main.js [--help]\nconfigured by environment variables only (PORT, HOST, SQLITE_PATH or DATABASE_URL, REGISTRY, LOG_LEVEL, ...; see packages/customer-service/README.md)';
 
@@ -28,6 +23,11 @@ function checkArgs(): boolean {
   return false;
 }
 
+/**
+ * Process entry point: configuration from the environment, JSON logs on stdout, migrations,
+ * listen, self-registration (REGISTRY), and a graceful stop on SIGTERM/SIGINT (deregister, drain)
+ * bounded by SHUTDOWN_TIMEOUT_MS. The only argument is `--help`.
+ */
 async function main(): Promise<void> {
   if (!checkArgs()) return;
   let config;
