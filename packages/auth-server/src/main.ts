@@ -2,7 +2,8 @@
  * Starts the auth server: `node --import tsx packages/auth-server/src/main.ts`.
  * Environment: AUTH_CONFIG (YAML path, default config/auth-server.yaml of the repo), HOST
  * (127.0.0.1), PORT (9000; 0 picks a free port and the issuer follows it), AUTH_ISSUER,
- * AUTH_KEYS_FILE, AUTH_JWKS, AUTH_COOKIE_KEYS, NODE_ENV/AUTH_MODE=production, LOG_LEVEL.
+ * AUTH_KEYS_FILE, AUTH_JWKS, AUTH_COOKIE_KEYS, AUTH_STORAGE=redis + AUTH_REDIS_URL + AUTH_REDIS_PREFIX,
+ * NODE_ENV/AUTH_MODE=production, LOG_LEVEL.
  * SIGHUP re-reads the keys file; SIGTERM/SIGINT close gracefully. The only argument is `--help`;
  * any other is a usage error (exit 2), since it would otherwise be ignored.
  */
