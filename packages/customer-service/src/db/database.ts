@@ -36,11 +36,44 @@ export function createDatabase(options: DatabaseOptions): DatabaseHandle {
   ensureSqliteDirectory(path);
   // `timeout` is SQLite's busy_timeout: several instances on one machine share the file and a
   // writer waits for another one's lock instead of failing at once.
-  const sqlite = new SqliteDatabase(path, { timeout: options.sqliteBusyTimeoutMs ?? 5000 });
+  const busyTimeoutMs = options.sqliteBusyTimeoutMs ?? 5000;
+  const sqlite = new SqliteDatabase(path, { timeout: busyTimeoutMs });
   if (path !== ':memory:') {
     // WAL lets readers in other processes go on while one process writes.
-    sqlite.pragma('journal_mode = WAL');
+    useWriteAheadLog(sqlite, busyTimeoutMs);
     sqlite.pragma('synchronous = NORMAL');
   }
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+}
+
+/** What `useWriteAheadLog` needs of a better-sqlite3 connection (a narrow type, for tests). */
+export interface PragmaRunner {
+  pragma(source: string, options: { simple: true }): unknown;
+}
+
+/**
+ * Puts the SQLite file in WAL mode. WAL is a property of the file, so once one process has
+ * switched it the others only read the mode, which takes no write lock. The switch itself needs
+ * the file to itself, and when two processes switch a new file at the same moment SQLite answers
+ * one of them SQLITE_BUSY at once, without waiting on the busy timeout (seen with instances
+ * started together on one fresh file, as `npm start` does). A busy switch is therefore retried,
+ * with a short synchronous pause (this runs once, at start-up), until `busyTimeoutMs` has passed.
+ * `sleep` is replaceable for tests.
+ */
+export function useWriteAheadLog(sqlite: PragmaRunner, busyTimeoutMs: number, sleep: (ms: number) => void = sleepSync): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (let pauseMs = 5; ; pauseMs = Math.min(pauseMs * 2, 100)) {
+    try {
+      if (sqlite.pragma('journal_mode', { simple: true }) === 'wal') return;
+      sqlite.pragma('journal_mode = WAL', { simple: true });
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+    }
+    sleep(Math.min(pauseMs, Math.max(1, deadline - Date.now())));
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
