@@ -57,20 +57,25 @@ export interface PragmaRunner {
  * the file to itself, and when two processes switch a new file at the same moment SQLite answers
  * one of them SQLITE_BUSY at once, without waiting on the busy timeout (seen with instances
  * started together on one fresh file, as `npm start` does). A busy switch is therefore retried,
- * with a short synchronous pause (this runs once, at start-up), until `busyTimeoutMs` has passed.
+ * with a short synchronous pause (this runs once, at start-up), until `busyTimeoutMs` has passed
+ * (each pragma may itself wait up to the busy timeout inside SQLite, so start-up can take about
+ * twice that). A switch SQLite declines without an error (no shared memory, say) leaves the mode
+ * as it is, as before.
  * `sleep` is replaceable for tests.
  */
 export function useWriteAheadLog(sqlite: PragmaRunner, busyTimeoutMs: number, sleep: (ms: number) => void = sleepSync): void {
-  const deadline = Date.now() + busyTimeoutMs;
+  const deadline = performance.now() + busyTimeoutMs;
   for (let pauseMs = 5; ; pauseMs = Math.min(pauseMs * 2, 100)) {
     try {
       if (sqlite.pragma('journal_mode', { simple: true }) === 'wal') return;
       sqlite.pragma('journal_mode = WAL', { simple: true });
       return;
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      // better-sqlite3 reports extended codes: SQLITE_BUSY_RECOVERY and the like are busy too.
+      const code = (error as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || performance.now() >= deadline) throw error;
     }
-    sleep(Math.min(pauseMs, Math.max(1, deadline - Date.now())));
+    sleep(Math.min(pauseMs, Math.max(1, Math.ceil(deadline - performance.now()))));
   }
 }
 

@@ -61,7 +61,7 @@ export function spawnTs(t: TestContext, script: string, env: Record<string, stri
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         waiters.push({ predicate, resolve });
-        void exited.then((code) => reject(new Error(`process exited (${code}) before the expected line; stdout: ${lines.slice(-5).join('\n')}; stderr: ${stderr}`)));
+        void exited.then((code) => reject(new Error(`process exited (${code}) before the expected line; stdout: ${[...lines.slice(-5), buffer].join('\n')}; stderr: ${stderr}`)));
       });
     },
   };
