@@ -135,6 +135,8 @@ const environment = {
   durationSeconds: DURATION_S,
   warmupSeconds: WARMUP_S,
   rounds: ROUNDS,
+  // V8 options reach every Node process the bench starts (Portero, the Node proxies, the upstream).
+  ...(process.env.NODE_OPTIONS ? { nodeOptions: process.env.NODE_OPTIONS } : {}),
 };
 console.log(`\n## Portero benchmark\n\n${Object.entries(environment).map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n`);
 console.log(renderRuns(runs));
