@@ -11,7 +11,7 @@ export interface ServiceConfig {
   databaseUrl: string | undefined;
   /** SQLITE_PATH: SQLite file, relative to the working directory; its folder is created. Default ./var/customers.sqlite. */
   sqlitePath: string;
-  /** SQLITE_BUSY_TIMEOUT_MS: how long a SQLite write waits for another process holding the lock. Default 5000. */
+  /** SQLITE_BUSY_TIMEOUT_MS: how long a SQLite write waits for another process holding the lock; also bounds the retries of the switch to WAL at start-up. Default 5000. */
   sqliteBusyTimeoutMs: number;
   /** PG_POOL_MAX: most PostgreSQL connections one instance opens. Default 10. */
   pgPoolMax: number;
