@@ -29,39 +29,41 @@ export function renderRuns(runs) {
 }
 
 /**
- * The req/s ratio of `a` to `b` as the median of the ratios within each round (`rounds`: every
- * measured run with its `round`), with their range when there are several: the machine's speed
- * drifts between rounds, and two targets measured in the same round saw nearly the same machine.
- * Falls back to the ratio of the two median rows when no round has both.
+ * The req/s ratio of `a` to `b` as the median of per-round ratios, with their range when there are
+ * several (`rounds`: every measured run with its `round` and `seq`, bracket runs included). The
+ * machine's speed drifts, in episodes that last about a minute, so each round's ratio compares
+ * runs measured next to each other: `b` against the geometric mean of the runs of `a` measured
+ * just before and just after it in the same round (bench.mjs measures the subject on both sides
+ * of every other target), or against the one that exists. Falls back to the ratio of the two
+ * median rows when no round has both.
  */
 function rpsRatioCell(rounds, a, b) {
-  const ratios = [];
-  for (const ra of rounds ?? []) {
-    if (ra.scenario !== a.scenario || ra.target !== a.target || ra.connections !== a.connections) continue;
-    const rb = rounds.find((r) => r.round === ra.round && r.scenario === b.scenario && r.target === b.target && r.connections === b.connections);
-    if (rb !== undefined && rb.rps > 0) ratios.push(ra.rps / rb.rps);
-  }
-  return ratioSummary(ratios, a, b);
+  return ratioSummary(bracketedRatios(rounds, b, a).map((ratio) => 1 / ratio), a, b);
+}
+
+/** Like rpsRatioCell for a scenario against the plain route, measured just before and after it. */
+function bracketedRatioCell(rounds, a, b) {
+  return ratioSummary(bracketedRatios(rounds, a, b), a, b);
 }
 
 /**
- * Like rpsRatioCell for a scenario against the plain route, where each round measured the plain
- * route just before and just after the scenario (bench.mjs, `seq` orders the runs): the ratio is
- * to the geometric mean of those two neighbours, or to the one that exists.
+ * For each round's run of `a` (the row's scenario, target and connections), its req/s divided by
+ * the geometric mean of its neighbours in time among the same round's runs of `b`: the nearest
+ * one before it and the nearest one after it (`seq` orders the runs), or the one that exists.
  */
-function bracketedRatioCell(rounds, a, b) {
+export function bracketedRatios(rounds, a, b) {
   const ratios = [];
   for (const ra of rounds ?? []) {
-    if (ra.scenario !== a.scenario || ra.target !== a.target || ra.connections !== a.connections || ra.seq === undefined) continue;
-    const plain = rounds.filter((r) => r.round === ra.round && r.scenario === b.scenario && r.target === b.target && r.connections === b.connections && r.rps > 0);
-    const before = plain.filter((r) => r.seq < ra.seq).sort((x, y) => y.seq - x.seq)[0];
-    const after = plain.filter((r) => r.seq > ra.seq).sort((x, y) => x.seq - y.seq)[0];
+    if (ra.scenario !== a.scenario || ra.target !== a.target || ra.connections !== a.connections || ra.seq === undefined || !(ra.rps > 0)) continue;
+    const others = rounds.filter((r) => r.round === ra.round && r.scenario === b.scenario && r.target === b.target && r.connections === b.connections && r.rps > 0 && r.seq !== undefined);
+    const before = others.filter((r) => r.seq < ra.seq).sort((x, y) => y.seq - x.seq)[0];
+    const after = others.filter((r) => r.seq > ra.seq).sort((x, y) => x.seq - y.seq)[0];
     const neighbours = [before, after].filter((r) => r !== undefined);
     if (neighbours.length === 0) continue;
     const mean = Math.exp(neighbours.reduce((sum, r) => sum + Math.log(r.rps), 0) / neighbours.length);
     ratios.push(ra.rps / mean);
   }
-  return ratioSummary(ratios, a, b);
+  return ratios;
 }
 
 function ratioSummary(ratios, a, b) {
@@ -73,7 +75,8 @@ function ratioSummary(ratios, a, b) {
 
 /**
  * Portero relative to every other target measured in the same run: >1 means Portero is higher.
- * The req/s ratio is the median of per-round ratios (see rpsRatioCell) when `rounds` is given.
+ * The req/s ratio is the median of per-round bracketed ratios (see rpsRatioCell) when `rounds` is
+ * given.
  */
 export function renderRatios(runs, subject = 'portero', rounds = undefined) {
   const lines = [

@@ -89,36 +89,55 @@ for (const scenario of scenarios) {
 
 // Rounds interleave the targets (A B C, A B C, ...) so drift in the machine's load spreads over
 // all of them; each row reports the median round, and ratios are medians of per-round ratios.
-// Portero runs last among the plain route's targets, so its plain run sits next to both the
-// competitors and its own scenarios (auth, cache) that are compared with it.
-// A scenario that is compared with the plain route (`compareTo`: auth, cache) is bracketed: the
-// plain route is measured again right after it, so each scenario has plain runs on both sides in
-// time and its ratio is taken against their geometric mean (report.mjs), which cancels a steady
-// drift of the machine's speed. The extra plain runs (`bracket: true`) serve only those ratios.
+// The machine's speed also changes within a round, in episodes of about a minute, so every
+// comparison with Portero is bracketed: on the plain route Portero is measured again after each
+// other target (direct, the Node proxies, nginx), and after each scenario compared with the plain
+// route (`compareTo`: auth, cache). Each other target then has Portero runs on both sides in time
+// and each ratio is taken against their geometric mean (report.mjs), which cancels a steady drift.
+// Portero's first plain run of a round is its row in the table; the others (`bracket: true`)
+// serve only the ratios.
 const rawRuns = [];
 let seq = 0;
-const ordered = [...selected.filter((t) => t.kind !== 'subject'), ...selected.filter((t) => t.kind === 'subject')];
+const subject = selected.find((t) => t.kind === 'subject');
+const plainScenario = scenarios.find((s) => s.compareTo === undefined);
+
+/** Measures one target in one scenario and round, unless it cannot run; returns whether it ran. */
+async function measureInRound(scenario, target, round, bracket) {
+  const skip = target.available?.() ?? (target.requires !== undefined && !existsSync(target.requires) ? `${target.requires} is missing: run \`npm run build\` first` : undefined);
+  if (skip !== undefined) {
+    if (round === 1 && !bracket) {
+      notes.push(`skipped ${target.name}: ${skip}`);
+      console.error(`skipped ${target.name}: ${skip}`);
+    }
+    return false;
+  }
+  const measured = await measureTarget(scenario, target);
+  rawRuns.push(...measured.map((run) => ({ ...run, round, seq, ...(bracket ? { bracket: true } : {}) })));
+  seq++;
+  return measured.length > 0;
+}
+
 for (let round = 1; round <= ROUNDS; round++) {
+  let subjectMainDone = false;
   for (const scenario of scenarios) {
-    for (const target of ordered.filter((t) => scenario.targets === undefined || scenario.targets.includes(t.name))) {
-      const skip = target.available?.() ?? (target.requires !== undefined && !existsSync(target.requires) ? `${target.requires} is missing: run \`npm run build\` first` : undefined);
-      if (skip !== undefined) {
-        if (round === 1) {
-          notes.push(`skipped ${target.name}: ${skip}`);
-          console.error(`skipped ${target.name}: ${skip}`);
-        }
-        continue;
-      }
-      const measured = await measureTarget(scenario, target);
-      rawRuns.push(...measured.map((run) => ({ ...run, round, seq })));
-      seq++;
-      const base = scenarios.find((s) => s.name === scenario.compareTo);
-      if (base !== undefined && target.kind === 'subject' && measured.length > 0) {
-        const again = await measureTarget(base, target);
-        rawRuns.push(...again.map((run) => ({ ...run, round, seq, bracket: true })));
-        seq++;
+    const applicable = (t) => scenario.targets === undefined || scenario.targets.includes(t.name);
+    for (const target of selected.filter((t) => t.kind !== 'subject' && applicable(t))) {
+      const ran = await measureInRound(scenario, target, round, false);
+      if (ran && subject !== undefined && scenario === plainScenario) {
+        await measureInRound(plainScenario, subject, round, subjectMainDone);
+        subjectMainDone = true;
       }
     }
+    if (subject === undefined || !applicable(subject)) continue;
+    if (scenario === plainScenario) {
+      // No other target ran (--only portero): the plain route still gets its run.
+      if (!subjectMainDone) await measureInRound(scenario, subject, round, false);
+      subjectMainDone = true;
+      continue;
+    }
+    const ran = await measureInRound(scenario, subject, round, false);
+    const base = scenarios.find((s) => s.name === scenario.compareTo);
+    if (ran && base !== undefined) await measureInRound(base, subject, round, true);
   }
 }
 const mainRuns = rawRuns.filter((run) => run.bracket !== true);
@@ -140,8 +159,8 @@ const environment = {
 };
 console.log(`\n## Portero benchmark\n\n${Object.entries(environment).map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n`);
 console.log(renderRuns(runs));
-const ratios = renderRatios(runs, 'portero', mainRuns);
-if (ratios !== '') console.log(`\nRatios (Portero / other; req/s > 1 is better, p99 and CPU < 1 are better; with several rounds the req/s ratio is the median of the per-round ratios, range in brackets):\n\n${ratios}`);
+const ratios = renderRatios(runs, 'portero', rawRuns);
+if (ratios !== '') console.log(`\nRatios (Portero / other; req/s > 1 is better, p99 and CPU < 1 are better; with several rounds the req/s ratio is the median of the per-round ratios, each against the Portero runs measured just before and just after the other target, range in brackets):\n\n${ratios}`);
 const scenarioRatios = renderScenarioRatios(runs, scenarios, 'portero', rawRuns);
 if (scenarioRatios !== '') console.log(`\nPortero scenarios against the plain route (same run; each round's req/s ratio is against the geometric mean of the plain runs measured just before and just after the scenario):\n\n${scenarioRatios}`);
 if (notes.length > 0) console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
