@@ -94,8 +94,9 @@ for (const scenario of scenarios) {
 // other target (direct, the Node proxies, nginx), and after each scenario compared with the plain
 // route (`compareTo`: auth, cache). Each other target then has Portero runs on both sides in time
 // and each ratio is taken against their geometric mean (report.mjs), which cancels a steady drift.
-// Portero's first plain run of a round is its row in the table; the others (`bracket: true`)
-// serve only the ratios.
+// Direct, measured first, has a Portero run after it only. Portero's first plain run of a round
+// is its row in the table; the others (`bracket: true`) serve only the req/s ratios (the p99 and
+// CPU ratios compare the table's rows).
 const rawRuns = [];
 let seq = 0;
 const subject = selected.find((t) => t.kind === 'subject');
@@ -123,16 +124,13 @@ for (let round = 1; round <= ROUNDS; round++) {
     const applicable = (t) => scenario.targets === undefined || scenario.targets.includes(t.name);
     for (const target of selected.filter((t) => t.kind !== 'subject' && applicable(t))) {
       const ran = await measureInRound(scenario, target, round, false);
-      if (ran && subject !== undefined && scenario === plainScenario) {
-        await measureInRound(plainScenario, subject, round, subjectMainDone);
-        subjectMainDone = true;
-      }
+      // A Portero run that failed to start leaves the next one to be the round's main run.
+      if (ran && subject !== undefined && scenario === plainScenario) subjectMainDone = (await measureInRound(plainScenario, subject, round, subjectMainDone)) || subjectMainDone;
     }
     if (subject === undefined || !applicable(subject)) continue;
     if (scenario === plainScenario) {
       // No other target ran (--only portero): the plain route still gets its run.
-      if (!subjectMainDone) await measureInRound(scenario, subject, round, false);
-      subjectMainDone = true;
+      if (!subjectMainDone) subjectMainDone = await measureInRound(scenario, subject, round, false);
       continue;
     }
     const ran = await measureInRound(scenario, subject, round, false);
@@ -160,7 +158,7 @@ const environment = {
 console.log(`\n## Portero benchmark\n\n${Object.entries(environment).map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n`);
 console.log(renderRuns(runs));
 const ratios = renderRatios(runs, 'portero', rawRuns);
-if (ratios !== '') console.log(`\nRatios (Portero / other; req/s > 1 is better, p99 and CPU < 1 are better; with several rounds the req/s ratio is the median of the per-round ratios, each against the Portero runs measured just before and just after the other target, range in brackets):\n\n${ratios}`);
+if (ratios !== '') console.log(`\nRatios (Portero / other; req/s > 1 is better, p99 and CPU < 1 are better; the req/s ratio is the median of the per-round ratios, each between the other target and the Portero runs measured just before and just after it, range in brackets; the p99 and CPU ratios compare the rows above):\n\n${ratios}`);
 const scenarioRatios = renderScenarioRatios(runs, scenarios, 'portero', rawRuns);
 if (scenarioRatios !== '') console.log(`\nPortero scenarios against the plain route (same run; each round's req/s ratio is against the geometric mean of the plain runs measured just before and just after the scenario):\n\n${scenarioRatios}`);
 if (notes.length > 0) console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);

@@ -20,6 +20,7 @@ interface Run {
 interface Report {
   bracketedRatios(rounds: Run[], a: Run, b: Run): number[];
   renderRatios(runs: Run[], subject?: string, rounds?: Run[]): string;
+  renderScenarioRatios(runs: Run[], scenarios: { name: string; compareTo?: string }[], subject?: string, rounds?: Run[]): string;
 }
 
 const report = (await import(new URL('../../../bench/report.mjs', import.meta.url).href)) as Report;
@@ -70,4 +71,23 @@ test('a target measured first in its round is compared with the Portero run afte
 test('without per-round runs the ratio is the one between the two median rows', () => {
   const table = report.renderRatios([run('portero', 900, 1, 0), run('nginx', 300, 1, 1)], 'portero');
   assert.equal(ratioCell(table, 'nginx'), '3.00');
+});
+
+test('a scenario is compared with the plain runs around it; an even number of rounds takes the middle two', () => {
+  const auth = (rps: number, round: number, seq: number): Run => ({ ...run('portero', rps, round, seq), scenario: 'auth' });
+  const rounds = [
+    run('portero', 200, 1, 0),
+    auth(100, 1, 1),
+    run('portero', 50, 1, 2, { bracket: true }),
+    run('portero', 400, 2, 3),
+    auth(200, 2, 4),
+    run('portero', 100, 2, 5, { bracket: true }),
+  ];
+  const table = report.renderScenarioRatios([rounds[0]!, rounds[1]!], [{ name: S }, { name: 'auth', compareTo: S }], 'portero', rounds);
+  // Round 1: 100 / sqrt(200 * 50) = 1; round 2: 200 / sqrt(400 * 100) = 1.
+  const row = table.split('\n').find((line) => line.startsWith('| auth |'));
+  assert.equal(row?.split('|')[4]?.trim(), '1.00 (1.00–1.00)');
+  // Portero against a competitor over two rounds: ratios 3 and 1, median 2.
+  const two = [run('portero', 300, 1, 0), run('fast-gateway', 100, 1, 1), run('portero', 300, 1, 2, { bracket: true }), run('portero', 100, 2, 3), run('fast-gateway', 100, 2, 4), run('portero', 100, 2, 5, { bracket: true })];
+  assert.equal(ratioCell(report.renderRatios([two[0]!, two[1]!], 'portero', two), 'fast-gateway'), '2.00 (1.00–3.00)');
 });
