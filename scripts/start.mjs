@@ -29,9 +29,8 @@ const stages = [[system.auth], [system.gateway], [1, 2, 3].map(system.customerIn
 
 const all = stages.flat();
 for (const spec of all) {
-  const entry = spec.command[1];
-  if (!existsSync(entry)) {
-    console.error(`${entry} is missing: run \`npm run build\` first (\`npm start\` does).`);
+  if (!existsSync(spec.requires)) {
+    console.error(`${spec.requires} is missing: run \`npm run build\` first (\`npm start\` does).`);
     process.exit(1);
   }
 }

@@ -2,6 +2,7 @@
 // gateway and the Customer Management instances, built from the packages' dist/ folders. The
 // instances listen on ephemeral ports and register with the gateway's embedded registry, so the
 // gateway starts before them; each is ready once it logs `registered`.
+import { gatewayCommand, GATEWAY_BUILT_CLI } from './gateway-command.mjs';
 import { jsonLogLine } from './processes.mjs';
 
 export const DEV_REGISTRY_TOKEN = 'local-dev-registry-token-change-me';
@@ -29,15 +30,19 @@ export function localSystem(options = {}) {
   const auth = {
     name: 'auth-server',
     command: [process.execPath, 'packages/auth-server/dist/main.js'],
+    requires: 'packages/auth-server/dist/main.js',
     env: { ...env, HOST: '127.0.0.1', PORT: String(authPort), AUTH_ISSUER: issuer },
     readyUrl: `${issuer}/.well-known/openid-configuration`,
     url: issuer,
   };
   const gateway = {
     name: 'gateway',
-    command: [process.execPath, 'packages/gateway/dist/main.js', '--config', 'config/local.yaml'],
+    command: gatewayCommand('config/local.yaml'),
+    requires: GATEWAY_BUILT_CLI,
     env: {
       ...env,
+      // The built CLI, never the sources through tsx (the command's fallback for a fresh checkout).
+      PORTERO_FROM_SOURCE: '0',
       PORTERO_PORT: String(gatewayPort),
       PORTERO_ADMIN_PORT: String(adminPort),
       PORTERO_AUTH_ISSUER: issuer,
@@ -50,6 +55,7 @@ export function localSystem(options = {}) {
   const customerInstance = (n) => ({
     name: `customers-${n}`,
     command: [process.execPath, 'packages/customer-service/dist/main.js'],
+    requires: 'packages/customer-service/dist/main.js',
     env: {
       ...env,
       HOST: '127.0.0.1',

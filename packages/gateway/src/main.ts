@@ -1,6 +1,8 @@
 /**
- * The gateway process: `node src/main.ts --config FILE` (or `portero start --config FILE`, which
- * calls `start`). Loads and validates the file, starts both listeners and logs where they listen;
+ * The gateway process: `portero start --config FILE` (bin/portero.mjs, which calls `start` and
+ * whose first line sets the gateway's Node options, a 32 MB semi-space), or `node dist/main.js
+ * --config FILE`, which runs with whatever options that `node` command line gives (Node's defaults
+ * when none). Loads and validates the file, starts both listeners and logs where they listen;
  * SIGHUP reloads the dynamic config; SIGTERM / SIGINT drain (stop accepting, let in-flight
  * requests finish within limits.drainTimeoutMs, close pools) and exit 0.
  */
