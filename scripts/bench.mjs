@@ -26,6 +26,7 @@ import { cpuSeconds } from '../bench/cpu.mjs';
 import { chooseLoadGenerator, runLoad } from '../bench/load.mjs';
 import { renderRatios, renderRuns, renderScenarioRatios } from '../bench/report.mjs';
 import { COMPETITOR_PACKAGES, competitorInstalled, hasBinary, scenarios, targets } from '../bench/targets.mjs';
+import { gatewayNodeOptions } from './lib/gateway-command.mjs';
 import { killNow, startProcess, stopProcess, waitReady } from './lib/processes.mjs';
 
 process.chdir(fileURLToPath(new URL('..', import.meta.url)));
@@ -152,7 +153,10 @@ const environment = {
   durationSeconds: DURATION_S,
   warmupSeconds: WARMUP_S,
   rounds: ROUNDS,
-  // V8 options reach every Node process the bench starts (Portero, the Node proxies, the upstream).
+  // Portero runs as its launcher runs it (the `portero` command's first line); the Node proxies
+  // with Node's defaults. NODE_OPTIONS reaches every Node process the bench starts (Portero, the
+  // Node proxies, the upstream); Portero's own options, on its command line, win where both set one.
+  porteroNodeOptions: gatewayNodeOptions().join(' ') || 'none',
   ...(process.env.NODE_OPTIONS ? { nodeOptions: process.env.NODE_OPTIONS } : {}),
 };
 console.log(`\n## Portero benchmark\n\n${Object.entries(environment).map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n`);
