@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startJwtIssuer } from './jwt-issuer.mjs';
-import { GATEWAY_BUILT_CLI, gatewayCommand } from '../scripts/lib/gateway-command.mjs';
+import { GATEWAY_BUILT_CLI, GATEWAY_COMMAND_ENV, gatewayCommand } from '../scripts/lib/gateway-command.mjs';
 
 /**
  * Scenarios are a list: each names the request path and, for Portero, the config file to start
@@ -49,7 +49,7 @@ export const targets = [
     requires: GATEWAY_BUILT_CLI,
     // As `portero start` runs it: the launcher's Node options (scripts/lib/gateway-command.mjs).
     command: (ctx) => ctx.pinned('proxy', gatewayCommand(ctx.scenario.porteroConfig)),
-    env: (ctx) => ({ ...ctx.scenarioEnv, PORTERO_FROM_SOURCE: '0', BENCH_PORT: String(ctx.port), BENCH_ADMIN_PORT: String(ctx.adminPort), BENCH_UPSTREAM: ctx.upstreamUrl }),
+    env: (ctx) => ({ ...ctx.scenarioEnv, ...GATEWAY_COMMAND_ENV, BENCH_PORT: String(ctx.port), BENCH_ADMIN_PORT: String(ctx.adminPort), BENCH_UPSTREAM: ctx.upstreamUrl }),
     readyUrl: (ctx) => `http://127.0.0.1:${ctx.adminPort}/health/ready`,
   },
   competitor('fast-gateway', 'bench/targets/fast-gateway.mjs', ['fast-gateway']),

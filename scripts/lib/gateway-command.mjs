@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 export const GATEWAY_BIN = fileURLToPath(new URL('../../packages/gateway/bin/portero.mjs', import.meta.url));
 /** What the command runs once built (without it, it falls back to the sources through tsx). */
 export const GATEWAY_BUILT_CLI = 'packages/gateway/dist/cli/main.js';
+/** Environment for `gatewayCommand`: the built CLI, never the sources through tsx. */
+export const GATEWAY_COMMAND_ENV = Object.freeze({ PORTERO_FROM_SOURCE: '0' });
 
 // Options and values from a set that `env -S` passes through unchanged: no quotes, backslashes,
 // `$` or `#`, which it would interpret, so the kernel's path and this parser agree.

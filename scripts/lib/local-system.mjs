@@ -2,10 +2,12 @@
 // gateway and the Customer Management instances, built from the packages' dist/ folders. The
 // instances listen on ephemeral ports and register with the gateway's embedded registry, so the
 // gateway starts before them; each is ready once it logs `registered`.
-import { gatewayCommand, GATEWAY_BUILT_CLI } from './gateway-command.mjs';
+import { GATEWAY_BUILT_CLI, GATEWAY_COMMAND_ENV, gatewayCommand } from './gateway-command.mjs';
 import { jsonLogLine } from './processes.mjs';
 
 export const DEV_REGISTRY_TOKEN = 'local-dev-registry-token-change-me';
+const AUTH_ENTRY = 'packages/auth-server/dist/main.js';
+const CUSTOMERS_ENTRY = 'packages/customer-service/dist/main.js';
 
 /**
  * @param {object} [options]
@@ -29,8 +31,8 @@ export function localSystem(options = {}) {
 
   const auth = {
     name: 'auth-server',
-    command: [process.execPath, 'packages/auth-server/dist/main.js'],
-    requires: 'packages/auth-server/dist/main.js',
+    command: [process.execPath, AUTH_ENTRY],
+    requires: AUTH_ENTRY,
     env: { ...env, HOST: '127.0.0.1', PORT: String(authPort), AUTH_ISSUER: issuer },
     readyUrl: `${issuer}/.well-known/openid-configuration`,
     url: issuer,
@@ -41,8 +43,7 @@ export function localSystem(options = {}) {
     requires: GATEWAY_BUILT_CLI,
     env: {
       ...env,
-      // The built CLI, never the sources through tsx (the command's fallback for a fresh checkout).
-      PORTERO_FROM_SOURCE: '0',
+      ...GATEWAY_COMMAND_ENV,
       PORTERO_PORT: String(gatewayPort),
       PORTERO_ADMIN_PORT: String(adminPort),
       PORTERO_AUTH_ISSUER: issuer,
@@ -54,8 +55,8 @@ export function localSystem(options = {}) {
   /** Instance `n` of the Customer Management service; `n` only names it. */
   const customerInstance = (n) => ({
     name: `customers-${n}`,
-    command: [process.execPath, 'packages/customer-service/dist/main.js'],
-    requires: 'packages/customer-service/dist/main.js',
+    command: [process.execPath, CUSTOMERS_ENTRY],
+    requires: CUSTOMERS_ENTRY,
     env: {
       ...env,
       HOST: '127.0.0.1',
